@@ -18,6 +18,7 @@ public final class BindRequest {
     private final ChannelHandler childHandler;
     private final Map<ChannelOption<?>, Object> options = new IdentityHashMap<>(4);
     private final Map<ChannelOption<?>, Object> childOptions = new IdentityHashMap<>(4);
+    private Boolean v6only;
 
     /**
      * @param address where to listen ({@code 0.0.0.0}, {@code ::} or a specific address)
@@ -40,6 +41,22 @@ public final class BindRequest {
 
     public ChannelHandler childHandler() {
         return childHandler;
+    }
+
+    /**
+     * Whether an {@code INET6} socket accepts IPv6 only ({@code true}), IPv4 too as
+     * IPv4-mapped addresses ({@code false}), or as the system's default says ({@code null}, on
+     * Linux {@code net.ipv6.bindv6only}). The core sets {@code true} for {@code ipv6@} binds so
+     * that {@code bind ipv4@:80} and {@code bind ipv6@:80} can stand side by side, as in the
+     * source article; {@code v4v6} and {@code v6only} on the bind line override it.
+     */
+    public Boolean v6only() {
+        return v6only;
+    }
+
+    public BindRequest v6only(Boolean v6only) {
+        this.v6only = v6only;
+        return this;
     }
 
     /** Sets an option of the listening socket (backlog, IPV6_V6ONLY, IP_TRANSPARENT). */
