@@ -1,0 +1,178 @@
+package io.junction.core.internal;
+
+import io.junction.core.internal.compile.ConfigCompiler;
+import io.junction.core.internal.compile.Plugins;
+import io.junction.core.internal.config.ConfigProblem;
+import io.junction.core.internal.config.HaproxyConfigReader;
+import io.junction.core.internal.net.Counters;
+import io.junction.core.internal.net.Listeners;
+import io.junction.core.internal.route.CompiledConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the running configuration in step with the files and the plugins present. All
+ * compilation and socket binding happens on one dedicated thread ("junction-config"), never on
+ * an event loop: file reads and binds may block briefly.
+ *
+ * <p>A file change or a plugin arriving or leaving recompiles everything; a configuration with
+ * errors is rejected whole (every error logged as {@code file:line: message}) and the running
+ * one stays. Live connections are never touched by a reload.
+ */
+public final class Router {
+    private static final Logger LOG = LoggerFactory.getLogger(Router.class);
+
+    /** Plugin events come in bursts (a bundle registers several services): coalesce them. */
+    private static final long PLUGIN_SETTLE_MILLIS = 50;
+
+    private final List<Path> files;
+    private final long pollMillis;
+    private final long graceMillis;
+    private final Supplier<Plugins> plugins;
+    private final Counters counters = new Counters();
+    private final Listeners listeners = new Listeners(counters);
+    private final ScheduledExecutorService thread;
+    private final AtomicBoolean recompileQueued = new AtomicBoolean();
+    private final Map<Path, byte[]> seen = new HashMap<>();
+    private volatile CompiledConfig running;
+    private List<String> lastReport = List.of();
+    private long generation;
+
+    public Router(List<Path> files, long pollMillis, long graceMillis, Supplier<Plugins> plugins) {
+        this.files = List.copyOf(files);
+        this.pollMillis = pollMillis;
+        this.graceMillis = graceMillis;
+        this.plugins = plugins;
+        this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "junction-config");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Loads the configuration now and then watches the files. */
+    public void start() {
+        thread.execute(() -> reload("start"));
+        thread.scheduleWithFixedDelay(this::poll, pollMillis, pollMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** Any thread: the set of plugin services changed; recompile soon. */
+    public void pluginsChanged() {
+        if (recompileQueued.compareAndSet(false, true)) {
+            thread.schedule(() -> {
+                recompileQueued.set(false);
+                reload("plugins changed");
+            }, PLUGIN_SETTLE_MILLIS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Compiles the files against the plugins present without binding anything. */
+    public static CompiledConfig check(List<Path> files, Plugins plugins) {
+        HaproxyConfigReader.Result read = HaproxyConfigReader.read(files);
+        return ConfigCompiler.compile(read.sections(), read.problems(), plugins);
+    }
+
+    public Counters counters() {
+        return counters;
+    }
+
+    public CompiledConfig running() {
+        return running;
+    }
+
+    public List<String> addresses() {
+        return listeners.addresses();
+    }
+
+    private void poll() {
+        try {
+            boolean changed = false;
+            for (Path file : files) {
+                byte[] now = readOrNull(file);
+                if (!Arrays.equals(now, seen.get(file))) {
+                    changed = true;
+                }
+            }
+            if (changed) {
+                reload("configuration file changed");
+            }
+        } catch (RuntimeException e) {
+            LOG.error("junction: configuration watch failed", e);
+        }
+    }
+
+    private static byte[] readOrNull(Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            return new byte[0];
+        }
+    }
+
+    private void reload(String why) {
+        try {
+            for (Path file : files) {
+                seen.put(file, readOrNull(file));
+            }
+            Plugins p = plugins.get();
+            CompiledConfig compiled = check(files, p);
+            List<String> report = new ArrayList<>();
+            for (ConfigProblem problem : compiled.problems()) {
+                report.add(problem.toString());
+            }
+            if (compiled.hasErrors()) {
+                for (String line : report) {
+                    LOG.error("{}", line);
+                }
+                LOG.error("junction: configuration rejected ({}), {}", why,
+                        running == null ? "nothing is served until it is fixed" : "the running configuration stays");
+                lastReport = report;
+                return;
+            }
+            if (!report.equals(lastReport)) {
+                for (String line : report) {
+                    LOG.warn("{}", line);
+                }
+            }
+            lastReport = report;
+            List<String> failures = listeners.apply(compiled, p.listeners().get("tcp"));
+            for (String failure : failures) {
+                LOG.error("{}", failure);
+            }
+            running = compiled;
+            generation++;
+            LOG.info("junction: configuration applied ({}): {} frontends, generation {}", why,
+                    compiled.frontends().size(), generation);
+        } catch (RuntimeException e) {
+            LOG.error("junction: applying the configuration failed ({}); the running configuration stays", why, e);
+        }
+    }
+
+    /** Closes listeners, drains live connections for the grace period, stops the config thread. */
+    public void stop() {
+        thread.shutdownNow();
+        try {
+            thread.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        listeners.shutdown(graceMillis);
+        LOG.info("junction: stopped; counters {}", counters.snapshot());
+    }
+}

@@ -1,0 +1,61 @@
+package io.junction.core.internal.compile;
+
+import java.util.Map;
+
+/**
+ * Which bundle serves which keyword, for keywords that no installed bundle serves right now. A
+ * keyword listed here makes its rule <em>pending</em> (it goes live when the bundle starts); a
+ * keyword found nowhere is an error, so a typo is never mistaken for a missing plugin.
+ */
+final class KeywordCatalog {
+
+    private KeywordCatalog() {
+    }
+
+    private static final String TLS_SNIFFER = "junction-sniffer-tls";
+    private static final String HTTP = "junction-http";
+    private static final String SSH = "junction-sniffer-ssh";
+    private static final String NET = "junction-matcher-net";
+    private static final String TEXT = "junction-matcher-text";
+    private static final String BACKEND_TLS = "junction-backend-tls";
+    private static final String PROXY = "junction-backend-proxy-protocol";
+    private static final String TRANSPARENT = "junction-backend-transparent";
+    private static final String LISTENER = "junction-listener-tcp";
+
+    static final Map<String, String> FETCHES = Map.ofEntries(
+            Map.entry("req.ssl_sni", TLS_SNIFFER), Map.entry("req.ssl_hello_type", TLS_SNIFFER),
+            Map.entry("req.ssl_alpn", TLS_SNIFFER), Map.entry("req.ssl_ver", TLS_SNIFFER),
+            Map.entry("req.ssl_ec_ext", TLS_SNIFFER), Map.entry("req.ssl_ech", TLS_SNIFFER),
+            Map.entry("hdr", HTTP), Map.entry("req.hdr", HTTP), Map.entry("hdr_cnt", HTTP), Map.entry("path", HTTP),
+            Map.entry("method", HTTP), Map.entry("url", HTTP), Map.entry("base", HTTP),
+            Map.entry("ssl_fc_sni", HTTP), Map.entry("ssl_fc_alpn", HTTP), Map.entry("ssl_fc_protocol", HTTP),
+            Map.entry("req.ssh_proto", SSH), Map.entry("req.ssh_software", SSH), Map.entry("req.payload", SSH),
+            Map.entry("req.len", SSH),
+            Map.entry("src_is_local", NET));
+
+    static final Map<String, String> METHODS = Map.ofEntries(
+            Map.entry("str", TEXT), Map.entry("beg", TEXT), Map.entry("end", TEXT), Map.entry("sub", TEXT),
+            Map.entry("dom", TEXT), Map.entry("reg", TEXT), Map.entry("len", TEXT), Map.entry("found", TEXT),
+            Map.entry("dir", TEXT), Map.entry("ip", NET), Map.entry("bin", SSH));
+
+    static final Map<String, String> SERVER_OPTIONS = Map.ofEntries(
+            Map.entry("ssl", BACKEND_TLS), Map.entry("ca-file", BACKEND_TLS), Map.entry("verify", BACKEND_TLS),
+            Map.entry("sni", BACKEND_TLS), Map.entry("alpn", BACKEND_TLS), Map.entry("crt", BACKEND_TLS),
+            Map.entry("verifyhost", BACKEND_TLS),
+            Map.entry("send-proxy", PROXY), Map.entry("send-proxy-v2", PROXY), Map.entry("send-proxy-v2-ssl", PROXY),
+            Map.entry("proxy-v2-options", PROXY),
+            Map.entry("source", TRANSPARENT), Map.entry("usesrc", TRANSPARENT));
+
+    static final Map<String, String> BIND_OPTIONS = Map.ofEntries(
+            Map.entry("ssl", HTTP), Map.entry("crt", HTTP), Map.entry("alpn", HTTP), Map.entry("ca-file", HTTP),
+            Map.entry("verify", HTTP), Map.entry("ciphers", HTTP), Map.entry("ssl-min-ver", HTTP),
+            Map.entry("strict-sni", HTTP),
+            Map.entry("accept-proxy", PROXY),
+            Map.entry("v4v6", LISTENER), Map.entry("v6only", LISTENER), Map.entry("backlog", LISTENER),
+            Map.entry("transparent", LISTENER));
+
+    /** Words that stand for match methods when written as a fetch suffix ({@code hdr_dom}). */
+    static boolean isMethodSuffix(String s) {
+        return METHODS.containsKey(s) || s.equals("int") || s.equals("bool");
+    }
+}

@@ -1,0 +1,313 @@
+package io.junction.core.internal.net;
+
+import io.junction.api.ConnectRequest;
+import io.junction.api.ServerOption;
+import io.junction.api.SniffResult;
+import io.junction.api.Sniffer;
+import io.junction.core.internal.route.Decision;
+import io.junction.core.internal.route.FrontendRoutes;
+import io.junction.core.internal.route.Inspection;
+import io.junction.core.internal.route.ServerTarget;
+import io.junction.core.internal.route.Timeouts;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One per client connection: inspects, decides, connects, then replaces itself with a
+ * {@link Relay}. Everything happens on the connection's event loop; nothing blocks.
+ *
+ * <p>Inspection buffers the client's bytes (at most the frontend's peek limit plus one read)
+ * and lets the frontend's sniffers peek at them; rules are evaluated after every read. An
+ * undecided rule waits, bounded by the inspect delay. Once decided, reading stops, the server
+ * is connected on the same event loop, the buffered bytes are written to it untouched, and
+ * both sides relay (as Netty's {@code HAProxyMessageDecoder}: decide, remove yourself, replay).
+ */
+final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Inspection {
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectionHandler.class);
+
+    private final FrontendRoutes routes;
+    private final ConnectionFacts facts;
+    private final Counters counters;
+    private ByteBuf buffer;
+    private long activeSniffers;
+    private boolean decided;
+    private boolean clientInputShutdown;
+    private ScheduledFuture<?> inspectTimer;
+    private Channel outbound;
+
+    ConnectionHandler(FrontendRoutes routes, ConnectionFacts facts, Counters counters) {
+        this.routes = routes;
+        this.facts = facts;
+        this.counters = counters;
+        long mask = 0;
+        for (long bit : routes.snifferBits()) {
+            mask |= bit;
+        }
+        this.activeSniffers = mask;
+    }
+
+    // ---------------------------------------------------------------- Inspection
+
+    @Override
+    public ConnectionFacts facts() {
+        return facts;
+    }
+
+    @Override
+    public long activeSniffers() {
+        return activeSniffers;
+    }
+
+    @Override
+    public boolean ended() {
+        return facts.inspectionEnded();
+    }
+
+    // ---------------------------------------------------------------- inbound events
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        evaluate(ctx);
+        if (!decided) {
+            inspectTimer = ctx.executor().schedule(() -> inspectTimeout(ctx), routes.inspectDelay(),
+                    TimeUnit.MILLISECONDS);
+        }
+        ctx.fireChannelActive();
+    }
+
+    private void inspectTimeout(ChannelHandlerContext ctx) {
+        inspectTimer = null;
+        if (decided) {
+            return;
+        }
+        counters.inspectTimeout.increment();
+        LOG.debug("{} {}: inspect delay elapsed, deciding with what is known", routes.name(), facts.source());
+        facts.endInspection();
+        evaluate(ctx);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof ByteBuf in)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        buffer = buffer == null ? in : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), buffer, in);
+        if (decided) {
+            // A read already under way when we decided: keep the bytes for the replay.
+            return;
+        }
+        sniff();
+        int limit = routes.peekLimit();
+        if (limit > 0 && buffer.readableBytes() >= limit && !facts.inspectionEnded()) {
+            counters.peekLimit.increment();
+            LOG.debug("{} {}: {} bytes read without a verdict, deciding with what is known", routes.name(),
+                    facts.source(), buffer.readableBytes());
+            facts.endInspection();
+        }
+        evaluate(ctx);
+    }
+
+    private void sniff() {
+        Sniffer[] sniffers = routes.sniffers();
+        long[] bits = routes.snifferBits();
+        for (int i = 0; i < sniffers.length; i++) {
+            if ((activeSniffers & bits[i]) == 0) {
+                continue;
+            }
+            SniffResult result;
+            try {
+                result = sniffers[i].sniff(buffer, facts);
+            } catch (RuntimeException e) {
+                // A faulty plugin must not take the connection handling down with it.
+                counters.pluginError.increment();
+                LOG.warn("sniffer {} failed on a connection from {}", routes.snifferNames()[i], facts.source(), e);
+                result = SniffResult.NOT_APPLICABLE;
+            }
+            if (result == SniffResult.NEED_MORE) {
+                continue;
+            }
+            activeSniffers &= ~bits[i];
+            if (result == SniffResult.NOT_APPLICABLE) {
+                counters.notApplicable(routes.snifferNames()[i]);
+                LOG.debug("{} {}: not {} ({} bytes seen)", routes.name(), facts.source(), routes.snifferNames()[i],
+                        buffer.readableBytes());
+            }
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            clientInputShutdown = true;
+            if (!decided) {
+                facts.endInspection();
+                evaluate(ctx);
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        cleanup();
+        if (outbound != null) {
+            outbound.close();
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.debug("{} {}: {}", routes.name(), facts.source(), cause.toString());
+        ctx.close();
+    }
+
+    private void cleanup() {
+        if (inspectTimer != null) {
+            inspectTimer.cancel(false);
+            inspectTimer = null;
+        }
+        if (buffer != null) {
+            buffer.release();
+            buffer = null;
+        }
+    }
+
+    // ---------------------------------------------------------------- decide
+
+    private void evaluate(ChannelHandlerContext ctx) {
+        Object decision = routes.decide(this);
+        if (decision == Decision.WAIT) {
+            if (!facts.inspectionEnded()) {
+                return;
+            }
+            // Cannot happen with well-formed conditions (ended => decided); never hang on it.
+            decision = Decision.NO_SERVER;
+        }
+        decided = true;
+        if (inspectTimer != null) {
+            inspectTimer.cancel(false);
+            inspectTimer = null;
+        }
+        if (decision == Decision.REJECT) {
+            counters.rejected.increment();
+            LOG.debug("{} {}: rejected by tcp-request content rule", routes.name(), facts.source());
+            ctx.close();
+        } else if (decision == Decision.NO_SERVER) {
+            counters.noServer.increment();
+            LOG.debug("{} {}: no rule and no default server took the connection", routes.name(), facts.source());
+            ctx.close();
+        } else {
+            connect(ctx, (ServerTarget) decision);
+        }
+    }
+
+    // ---------------------------------------------------------------- connect
+
+    private void connect(ChannelHandlerContext ctx, ServerTarget server) {
+        Channel client = ctx.channel();
+        if (server.pendingReason() != null) {
+            counters.serverUnusable.increment();
+            LOG.info("{} {}: server {} is unusable: {}", routes.name(), facts.source(), server.id(), server.pendingReason());
+            ctx.close();
+            return;
+        }
+        client.config().setAutoRead(false);
+        InetSocketAddress remote = server.address();
+        if (remote.getPort() == 0) {
+            remote = new InetSocketAddress(remote.getAddress(), facts.destination().getPort());
+        }
+        Timeouts timeouts = routes.timeouts();
+        ConnectRequest request = new ConnectRequest(client.eventLoop(), remote, new Relay(client, counters),
+                (int) Math.min(Integer.MAX_VALUE, timeouts.connect()));
+        request.option(ChannelOption.ALLOW_HALF_CLOSURE, Boolean.TRUE);
+        try {
+            for (ServerOption option : server.options()) {
+                option.prepare(request, facts);
+            }
+        } catch (RuntimeException e) {
+            counters.optionFailed.increment();
+            LOG.info("{} {}: cannot prepare the connection to {}: {}", routes.name(), facts.source(), server.id(),
+                    e.getMessage());
+            ctx.close();
+            return;
+        }
+        ChannelFuture future;
+        try {
+            future = server.connector().connect(request);
+        } catch (RuntimeException e) {
+            counters.pluginError.increment();
+            LOG.warn("{}: connector failed for {}", routes.name(), server.id(), e);
+            ctx.close();
+            return;
+        }
+        outbound = future.channel();
+        future.addListener(f -> connected(ctx, server, (ChannelFuture) f));
+    }
+
+    private void connected(ChannelHandlerContext ctx, ServerTarget server, ChannelFuture future) {
+        Channel client = ctx.channel();
+        if (!future.isSuccess()) {
+            counters.connectFailed.increment();
+            LOG.debug("{} {}: connect to {} ({}) failed: {}", routes.name(), facts.source(), server.id(),
+                    server.address(), future.cause().toString());
+            ctx.close();
+            return;
+        }
+        Channel out = future.channel();
+        if (!client.isActive()) {
+            out.close();
+            return;
+        }
+        try {
+            for (ServerOption option : server.options()) {
+                option.connected(out, facts);
+            }
+        } catch (RuntimeException e) {
+            counters.optionFailed.increment();
+            LOG.info("{} {}: server option failed on {}: {}", routes.name(), facts.source(), server.id(), e.getMessage());
+            out.close();
+            ctx.close();
+            return;
+        }
+        Timeouts timeouts = routes.timeouts();
+        out.pipeline().addFirst("idle", new IdleStateHandler(0, 0, timeouts.serverIdle(), TimeUnit.MILLISECONDS));
+        ctx.pipeline().addBefore(ctx.name(), "idle", new IdleStateHandler(0, 0, timeouts.clientIdle(), TimeUnit.MILLISECONDS));
+        ByteBuf replay = buffer;
+        buffer = null;
+        ctx.pipeline().replace(this, "relay", new Relay(out, counters));
+        if (replay != null) {
+            out.write(replay, out.voidPromise());
+        }
+        out.flush();
+        if (clientInputShutdown && out instanceof DuplexChannel duplex) {
+            duplex.shutdownOutput();
+        }
+        counters.routed.increment();
+        LOG.debug("{} {} -> {} ({})", routes.name(), facts.source(), server.id(), out.remoteAddress());
+        out.config().setAutoRead(true);
+        client.config().setAutoRead(true);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        // Replaced by the relay (buffer already handed over) or torn down with the channel.
+        cleanup();
+    }
+}
