@@ -893,11 +893,14 @@ public final class ConfigCompiler {
 
     private boolean looksLikeFetch(String word) {
         String name = word;
-        int paren = name.indexOf('(');
-        if (paren > 0) {
-            name = name.substring(0, paren);
+        int end = name.length();
+        for (int i = 0; i < name.length(); i++) {
+            if (name.charAt(i) == '(' || name.charAt(i) == ',') {
+                end = i;
+                break;
+            }
         }
-        return resolvable(name);
+        return end > 0 && resolvable(name.substring(0, end));
     }
 
     private boolean resolvable(String name) {

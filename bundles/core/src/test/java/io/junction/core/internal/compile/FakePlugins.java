@@ -1,0 +1,128 @@
+package io.junction.core.internal.compile;
+
+import io.junction.api.ConfigContext;
+import io.junction.api.ConfigException;
+import io.junction.api.Connector;
+import io.junction.api.FactKey;
+import io.junction.api.Facts;
+import io.junction.api.Fetch;
+import io.junction.api.ListenerFactory;
+import io.junction.api.Matcher;
+import io.junction.api.MatcherFactory;
+import io.junction.api.SampleType;
+import io.junction.api.SniffResult;
+import io.junction.api.Sniffer;
+import io.netty.buffer.ByteBuf;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Stand-ins for plugin bundles, so that the core's compiler and routing are tested on their
+ * own. The fake "tls" sniffer understands {@code HELLO <sni>\n}: a complete line is a hello,
+ * a prefix of "HELLO" needs more, anything else is not this protocol.
+ */
+public final class FakePlugins {
+    public static final FactKey<String> SNI = FactKey.of("req.ssl_sni", String.class);
+    public static final FactKey<Long> HELLO = FactKey.of("req.ssl_hello_type", Long.class);
+
+    public static final Sniffer SNIFFER = new Sniffer() {
+        @Override
+        public int peekLimit() {
+            return 64;
+        }
+
+        @Override
+        public SniffResult sniff(ByteBuf in, Facts out) {
+            String s = in.toString(in.readerIndex(), in.readableBytes(), StandardCharsets.ISO_8859_1);
+            String prefix = "HELLO ";
+            if (s.length() < prefix.length()) {
+                return prefix.startsWith(s) ? SniffResult.NEED_MORE : SniffResult.NOT_APPLICABLE;
+            }
+            if (!s.startsWith(prefix)) {
+                return SniffResult.NOT_APPLICABLE;
+            }
+            int nl = s.indexOf('\n');
+            if (nl < 0) {
+                return SniffResult.NEED_MORE;
+            }
+            out.put(HELLO, 1L);
+            String sni = s.substring(prefix.length(), nl);
+            if (!sni.isEmpty()) {
+                out.put(SNI, sni);
+            }
+            return SniffResult.DONE;
+        }
+
+        @Override
+        public Fetch compile(String keyword, List<String> args, ConfigContext context) throws ConfigException {
+            if (!args.isEmpty()) {
+                throw new ConfigException(keyword + " takes no arguments");
+            }
+            return switch (keyword) {
+                case "req.ssl_sni" -> new Fetch() {
+                    @Override
+                    public SampleType type() {
+                        return SampleType.STRING;
+                    }
+
+                    @Override
+                    public Object sample(Facts facts) {
+                        return facts.get(SNI);
+                    }
+                };
+                case "req.ssl_hello_type" -> new Fetch() {
+                    @Override
+                    public SampleType type() {
+                        return SampleType.INTEGER;
+                    }
+
+                    @Override
+                    public Object sample(Facts facts) {
+                        return facts.get(HELLO);
+                    }
+                };
+                default -> throw new ConfigException("unknown " + keyword);
+            };
+        }
+    };
+
+    /** {@code str} only, with -i. */
+    public static final MatcherFactory STR = (method, type, patterns, ignoreCase, context) -> {
+        if (patterns.isEmpty()) {
+            throw new ConfigException("no pattern");
+        }
+        List<String> p = patterns.stream().map(x -> ignoreCase ? x.toLowerCase(Locale.ROOT) : x).toList();
+        return (Matcher) sample -> {
+            String s = sample.toString();
+            return p.contains(ignoreCase ? s.toLowerCase(Locale.ROOT) : s);
+        };
+    };
+
+    public static final Connector CONNECTOR = request -> {
+        throw new UnsupportedOperationException("not used by compile tests");
+    };
+
+    public static final ListenerFactory LISTENER = request -> {
+        throw new UnsupportedOperationException("not used by compile tests");
+    };
+
+    private FakePlugins() {
+    }
+
+    /** All fakes present. */
+    public static Plugins all() {
+        Map<Object, String> protocols = new HashMap<>();
+        protocols.put(SNIFFER, "tls");
+        return new Plugins(Map.of("req.ssl_sni", SNIFFER, "req.ssl_hello_type", SNIFFER), Map.of("str", STR), Map.of(),
+                Map.of(), Map.of("tcp", CONNECTOR), Map.of("tcp", LISTENER), null, protocols);
+    }
+
+    /** Everything but the sniffer, as before the TLS sniffer bundle is installed. */
+    public static Plugins withoutSniffer() {
+        return new Plugins(Map.of(), Map.of("str", STR), Map.of(), Map.of(), Map.of("tcp", CONNECTOR),
+                Map.of("tcp", LISTENER), null, Map.of());
+    }
+}

@@ -1,0 +1,219 @@
+package io.junction.core.internal.compile;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import io.junction.api.FactKey;
+import io.junction.api.Facts;
+import io.junction.api.SniffResult;
+import io.junction.core.internal.config.HaproxyConfigReader;
+import io.junction.core.internal.route.CompiledConfig;
+import io.junction.core.internal.route.Decision;
+import io.junction.core.internal.route.FrontendRoutes;
+import io.junction.core.internal.route.Inspection;
+import io.junction.core.internal.route.ServerTarget;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Rule evaluation over compiled configurations, with the fake sniffer feeding the facts. */
+class RoutingTest {
+
+    @TempDir
+    Path dir;
+
+    private FrontendRoutes frontend(String cfg) throws Exception {
+        Path file = dir.resolve("r.cfg");
+        Files.writeString(file, cfg);
+        HaproxyConfigReader.Result read = HaproxyConfigReader.read(List.of(file));
+        CompiledConfig c = ConfigCompiler.compile(read.sections(), read.problems(), FakePlugins.all());
+        assertEquals(List.of(), c.problems());
+        return c.frontends().get(0);
+    }
+
+    /** A connection under inspection, driven by hand. */
+    static final class Conn implements Inspection, Facts {
+        final FrontendRoutes routes;
+        final Map<FactKey<?>, Object> facts = new HashMap<>();
+        long active;
+        boolean ended;
+        InetSocketAddress source = new InetSocketAddress("127.0.0.1", 40000);
+
+        Conn(FrontendRoutes routes) {
+            this.routes = routes;
+            for (long bit : routes.snifferBits()) {
+                active |= bit;
+            }
+        }
+
+        /** Feeds bytes to the frontend's sniffers as the connection handler does. */
+        Object receive(String bytes) {
+            ByteBuf buf = Unpooled.copiedBuffer(bytes, StandardCharsets.ISO_8859_1);
+            try {
+                for (int i = 0; i < routes.sniffers().length; i++) {
+                    if ((active & routes.snifferBits()[i]) != 0) {
+                        SniffResult r = routes.sniffers()[i].sniff(buf, this);
+                        if (r != SniffResult.NEED_MORE) {
+                            active &= ~routes.snifferBits()[i];
+                        }
+                    }
+                }
+            } finally {
+                buf.release();
+            }
+            return routes.decide(this);
+        }
+
+        Object end() {
+            ended = true;
+            return routes.decide(this);
+        }
+
+        @Override
+        public Facts facts() {
+            return this;
+        }
+
+        @Override
+        public long activeSniffers() {
+            return active;
+        }
+
+        @Override
+        public boolean ended() {
+            return ended;
+        }
+
+        @Override
+        public InetSocketAddress source() {
+            return source;
+        }
+
+        @Override
+        public InetSocketAddress destination() {
+            return new InetSocketAddress("127.0.0.1", 443);
+        }
+
+        @Override
+        public void overrideAddresses(InetSocketAddress s, InetSocketAddress d) {
+            source = s;
+        }
+
+        @Override
+        public boolean tlsTerminated() {
+            return false;
+        }
+
+        @Override
+        public boolean inspectionEnded() {
+            return ended;
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public <T> T get(FactKey<T> key) {
+            return (T) facts.get(key);
+        }
+
+        @Override
+        public <T> void put(FactKey<T> key, T value) {
+            facts.put(key, value);
+        }
+    }
+
+    private static String server(Object decision) {
+        return decision instanceof ServerTarget t ? t.name() : decision.toString();
+    }
+
+    @Test
+    void articleSniRouting() throws Exception {
+        FrontendRoutes f = frontend(ConfigCompilerTest.ARTICLE_SNI);
+        assertEquals("app1-tls", server(new Conn(f).receive("HELLO app1.example.com\n")));
+        assertEquals("app1-tls", server(new Conn(f).receive("HELLO APP1.Example.COM\n")), "-i");
+        assertEquals("app2-tls", server(new Conn(f).receive("HELLO app2.example.com\n")));
+        assertEquals("default", server(new Conn(f).receive("HELLO other.example.com\n")), "unknown SNI");
+        assertEquals("default", server(new Conn(f).receive("HELLO \n")), "no SNI");
+    }
+
+    @Test
+    void waitsForTheWholeHelloThenRoutes() throws Exception {
+        FrontendRoutes f = frontend(ConfigCompilerTest.ARTICLE_SNI);
+        Conn c = new Conn(f);
+        assertSame(Decision.WAIT, c.receive("HEL"));
+        assertSame(Decision.WAIT, c.receive("HELLO app2.exa"));
+        assertEquals("app2-tls", server(c.receive("HELLO app2.example.com\n")));
+    }
+
+    @Test
+    void garbageWaitsForTheInspectDelayThenIsRejected() throws Exception {
+        FrontendRoutes f = frontend(ConfigCompilerTest.ARTICLE_SNI);
+        Conn c = new Conn(f);
+        assertSame(Decision.WAIT, c.receive("GET / HTTP/1.1\r\n"), "reject if WAIT_END waits for the end");
+        assertSame(Decision.REJECT, c.end());
+    }
+
+    @Test
+    void silentClientIsRejectedAtTheEnd() throws Exception {
+        FrontendRoutes f = frontend(ConfigCompilerTest.ARTICLE_SNI);
+        Conn c = new Conn(f);
+        assertSame(Decision.WAIT, f.decide(c));
+        assertSame(Decision.REJECT, c.end());
+    }
+
+    @Test
+    void withoutAccessRulesAServerFirstClientFallsToTheDefault() throws Exception {
+        FrontendRoutes f = frontend("listen x\n bind :22\n use-server tls if req.ssl_sni -i a\n"
+                + " server tls 127.0.0.1:1 weight 0\n server ssh 127.0.0.1:22\n");
+        Conn c = new Conn(f);
+        assertSame(Decision.WAIT, f.decide(c), "the SNI rule is undecided while the sniffer may still answer");
+        assertEquals("ssh", server(c.end()));
+        assertEquals("ssh", server(new Conn(f).receive("SSH-2.0-OpenSSH_9.2\r\n")), "not TLS: decided at once");
+    }
+
+    @Test
+    void noDefaultServerMeansNoServer() throws Exception {
+        FrontendRoutes f = frontend("listen x\n bind :1\n use-server a if req.ssl_sni -i a\n server a 127.0.0.1:1 weight 0\n");
+        assertSame(Decision.NO_SERVER, new Conn(f).receive("HELLO b\n"));
+        assertEquals("a", server(new Conn(f).receive("HELLO a\n")));
+    }
+
+    @Test
+    void weightedRoundRobinSkipsWeightZero() throws Exception {
+        FrontendRoutes f = frontend("listen x\n bind :1\n server z 127.0.0.1:1 weight 0\n server a 127.0.0.1:2 weight 3\n"
+                + " server b 127.0.0.1:3\n");
+        List<String> picks = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            picks.add(server(f.decide(new Conn(f))));
+        }
+        assertEquals(6, picks.stream().filter("a"::equals).count(), picks.toString());
+        assertEquals(2, picks.stream().filter("b"::equals).count(), picks.toString());
+        for (int i = 1; i < picks.size(); i++) {
+            assertFalse(picks.get(i).equals("b") && picks.get(i - 1).equals("b"), "interleaved, not in blocks: " + picks);
+        }
+    }
+
+    @Test
+    void namedAclsOrTogetherAndConditionsCombine() throws Exception {
+        FrontendRoutes f = frontend("frontend fe\n bind :1\n acl hosts req.ssl_sni -i a.example\n"
+                + " acl hosts req.ssl_sni -i b.example\n acl hello req.ssl_hello_type 1\n"
+                + " use_backend one if hosts hello\n use_backend two if !hosts { req.ssl_sni -i c.example } || FALSE\n"
+                + " use_backend three unless hello\n default_backend four\n"
+                + "backend one\n server s1 127.0.0.1:1\nbackend two\n server s2 127.0.0.1:2\n"
+                + "backend three\n server s3 127.0.0.1:3\nbackend four\n server s4 127.0.0.1:4\n");
+        assertEquals("s1", server(new Conn(f).receive("HELLO a.example\n")));
+        assertEquals("s1", server(new Conn(f).receive("HELLO B.EXAMPLE\n")));
+        assertEquals("s2", server(new Conn(f).receive("HELLO c.example\n")));
+        assertEquals("s4", server(new Conn(f).receive("HELLO d.example\n")));
+        assertEquals("s3", server(new Conn(f).receive("not tls")));
+    }
+}
