@@ -21,6 +21,16 @@ public interface BindOption {
     default void accepted(Channel client, Facts facts) {
     }
 
+    /**
+     * Config time: whether the handler this option installs must finish before rules are
+     * evaluated (a PROXY header decoder, a TLS handshake). Such a handler fires
+     * {@link InspectionReady#INSTANCE} once done; if it never does, the connection is decided
+     * with what is known when the inspect delay elapses.
+     */
+    default boolean defersInspection() {
+        return false;
+    }
+
     /** Config time: whether this option terminates TLS on the listener ({@code ssl_fc} true). */
     default boolean terminatesTls() {
         return false;

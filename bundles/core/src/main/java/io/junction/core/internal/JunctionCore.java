@@ -1,6 +1,7 @@
 package io.junction.core.internal;
 
 import io.junction.api.BindOptionProvider;
+import io.junction.api.ConnectionActionProvider;
 import io.junction.api.Connector;
 import io.junction.api.FetchProvider;
 import io.junction.api.ListenerFactory;
@@ -214,6 +215,17 @@ public final class JunctionCore {
 
     void removeConnector(Connector service) {
         registry.remove(PluginRegistry.Kind.CONNECTOR, service);
+        changed();
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addConnectionActionProvider(ConnectionActionProvider service, Map<String, Object> properties) {
+        registry.add(PluginRegistry.Kind.CONNECTION_ACTION, service, properties);
+        changed();
+    }
+
+    void removeConnectionActionProvider(ConnectionActionProvider service) {
+        registry.remove(PluginRegistry.Kind.CONNECTION_ACTION, service);
         changed();
     }
 

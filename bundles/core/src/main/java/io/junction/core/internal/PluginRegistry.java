@@ -1,6 +1,7 @@
 package io.junction.core.internal;
 
 import io.junction.api.BindOptionProvider;
+import io.junction.api.ConnectionActionProvider;
 import io.junction.api.Connector;
 import io.junction.api.FetchProvider;
 import io.junction.api.ListenerFactory;
@@ -28,7 +29,8 @@ final class PluginRegistry {
     enum Kind {
         FETCH(FetchProvider.FETCHES), SNIFFER(FetchProvider.FETCHES), MATCHER(MatcherFactory.METHODS),
         SERVER_OPTION(ServerOptionProvider.KEYWORDS), BIND_OPTION(BindOptionProvider.KEYWORDS),
-        CONNECTOR(Connector.SCHEMES), LISTENER(ListenerFactory.TYPES);
+        CONNECTOR(Connector.SCHEMES), LISTENER(ListenerFactory.TYPES),
+        CONNECTION_ACTION(ConnectionActionProvider.KEYWORDS);
 
         final String property;
 
@@ -107,6 +109,6 @@ final class PluginRegistry {
         return new Plugins(fetches, byKeyword(Kind.MATCHER, new HashMap<>()),
                 byKeyword(Kind.SERVER_OPTION, new HashMap<>()), byKeyword(Kind.BIND_OPTION, new HashMap<>()),
                 byKeyword(Kind.CONNECTOR, new HashMap<>()), byKeyword(Kind.LISTENER, new HashMap<>()), transport,
-                protocols);
+                protocols, byKeyword(Kind.CONNECTION_ACTION, new HashMap<>()));
     }
 }

@@ -4,6 +4,8 @@ import io.junction.api.BindOption;
 import io.junction.api.BindOptionProvider;
 import io.junction.api.ConfigContext;
 import io.junction.api.ConfigException;
+import io.junction.api.ConnectionAction;
+import io.junction.api.ConnectionActionProvider;
 import io.junction.api.Connector;
 import io.junction.api.Fetch;
 import io.junction.api.FetchProvider;
@@ -21,6 +23,7 @@ import io.junction.core.internal.route.BackendPool;
 import io.junction.core.internal.route.BindSpec;
 import io.junction.core.internal.route.CompiledConfig;
 import io.junction.core.internal.route.Condition;
+import io.junction.core.internal.route.ConnectionRule;
 import io.junction.core.internal.route.ContentRule;
 import io.junction.core.internal.route.FrontendRoutes;
 import io.junction.core.internal.route.Rule;
@@ -155,6 +158,7 @@ public final class ConfigCompiler {
         Timeouts timeouts;
         int maxconn;
         final List<ConfigLine> binds = new ArrayList<>();
+        final List<ConfigLine> connectionRules = new ArrayList<>();
         final List<ConfigLine> contentRules = new ArrayList<>();
         final List<ConfigLine> useServer = new ArrayList<>();
         final List<ConfigLine> useBackend = new ArrayList<>();
@@ -481,8 +485,13 @@ public final class ConfigCompiler {
                 }
                 d.contentRules.add(line);
             }
-            case "connection", "session" -> pending(line, "'tcp-request " + w.get(1)
-                    + "': no installed bundle provides it (install junction-backend-proxy-protocol)");
+            case "connection" -> {
+                if (w.size() < 3) {
+                    error(line, "'tcp-request connection' needs an action: accept, reject, expect-proxy layer4");
+                    return;
+                }
+                d.connectionRules.add(line);
+            }
             default -> error(line, "unknown 'tcp-request " + w.get(1) + "'");
         }
     }
@@ -610,6 +619,13 @@ public final class ConfigCompiler {
         if (d.binds.isEmpty()) {
             warning(d.section.header(), "'" + d.name() + "' has no 'bind' line and receives no connections");
         }
+        List<ConnectionRule> connectionRules = new ArrayList<>();
+        for (ConfigLine line : d.connectionRules) {
+            ConnectionRule rule = connectionRule(d, line);
+            if (rule != null) {
+                connectionRules.add(rule);
+            }
+        }
         long mask = 0;
         List<ContentRule> contentRules = new ArrayList<>();
         for (ConfigLine line : d.contentRules) {
@@ -707,8 +723,74 @@ public final class ConfigCompiler {
         if (d.pendingReason != null) {
             return null;
         }
-        return new FrontendRoutes(d.name(), binds, contentRules, useBackend, defaultBackend, sniffers,
+        return new FrontendRoutes(d.name(), binds, connectionRules, contentRules, useBackend, defaultBackend, sniffers,
                 snifferNames, bits, d.timeouts, d.maxconn);
+    }
+
+    /**
+     * {@code tcp-request connection accept|reject|ACTION [args] [if|unless COND]}. Conditions
+     * here are evaluated at accept, before any byte is read, so they may use only fetches that
+     * need no sniffer. A pending action keeps the frontend unserved, as a pending access rule.
+     */
+    private ConnectionRule connectionRule(Draft d, ConfigLine line) {
+        List<String> w = line.words();
+        String actionWord = w.get(2);
+        ConnectionAction action = null;
+        int next = 3;
+        if (!actionWord.equals("accept") && !actionWord.equals("reject")) {
+            ConnectionActionProvider provider = plugins.connectionActions().get(actionWord);
+            if (provider == null) {
+                String bundle = KeywordCatalog.CONNECTION_ACTIONS.get(actionWord);
+                if (bundle == null) {
+                    error(line, "unknown 'tcp-request connection' action '" + actionWord + "'");
+                    return null;
+                }
+                String reason = missing("tcp-request connection action", actionWord, bundle).getMessage()
+                        + "; frontend '" + d.name() + "' is not served until then";
+                pending(line, reason);
+                d.pendingReason = d.pendingReason == null ? reason : d.pendingReason;
+                return null;
+            }
+            LineWords words = new LineWords(line, 3);
+            words.stopAt("if", "unless");
+            try {
+                action = provider.parse(actionWord, words, context(line));
+            } catch (ConfigException e) {
+                error(line, e.getMessage());
+                return null;
+            }
+            if (words.hasNext()) {
+                error(line, "unexpected '" + words.peek() + "' after '" + actionWord + "'");
+                return null;
+            }
+            next = words.index;
+        }
+        Condition condition = Condition.ALWAYS;
+        if (next < w.size()) {
+            Compiled c;
+            try {
+                c = conditionOrPending(d, line, w, next);
+            } catch (PendingException e) {
+                String reason = e.getMessage() + "; frontend '" + d.name() + "' is not served until then";
+                pending(line, reason);
+                d.pendingReason = d.pendingReason == null ? reason : d.pendingReason;
+                return null;
+            }
+            if (c == null) {
+                return null;
+            }
+            if (c.snifferMask() != 0 || usesWaitEnd(w, next)) {
+                error(line, "'tcp-request connection' rules are evaluated at accept and can only use fetches known "
+                        + "then (src, dst, src_port, dst_port, ssl_fc); use 'tcp-request content' for the rest");
+                return null;
+            }
+            condition = c.condition();
+        }
+        return new ConnectionRule(action, actionWord.equals("accept"), condition, line.location());
+    }
+
+    private static boolean usesWaitEnd(List<String> w, int from) {
+        return w.subList(from, w.size()).stream().anyMatch(x -> x.equals("WAIT_END") || x.equals("!WAIT_END"));
     }
 
     private List<BindSpec> binds(Draft d, ConfigLine line) {
@@ -1118,15 +1200,27 @@ public final class ConfigCompiler {
     private static final class LineWords implements Words {
         private final ConfigLine line;
         private int index;
+        private int end;
 
         LineWords(ConfigLine line, int start) {
             this.line = line;
             this.index = start;
+            this.end = line.words().size();
+        }
+
+        /** The words end before the first of these (a condition that follows an action). */
+        void stopAt(String... stops) {
+            for (int i = index; i < end; i++) {
+                if (List.of(stops).contains(line.words().get(i))) {
+                    end = i;
+                    return;
+                }
+            }
         }
 
         @Override
         public boolean hasNext() {
-            return index < line.words().size();
+            return index < end;
         }
 
         @Override
@@ -1147,7 +1241,7 @@ public final class ConfigCompiler {
         }
 
         void skipAll() {
-            index = line.words().size();
+            index = end;
         }
     }
 }

@@ -54,6 +54,8 @@ final class KeywordCatalog {
             Map.entry("v4v6", LISTENER), Map.entry("v6only", LISTENER), Map.entry("backlog", LISTENER),
             Map.entry("transparent", LISTENER));
 
+    static final Map<String, String> CONNECTION_ACTIONS = Map.of("expect-proxy", PROXY);
+
     /** Words that stand for match methods when written as a fetch suffix ({@code hdr_dom}). */
     static boolean isMethodSuffix(String s) {
         return METHODS.containsKey(s) || s.equals("int") || s.equals("bool");

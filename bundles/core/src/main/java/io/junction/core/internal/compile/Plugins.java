@@ -1,6 +1,7 @@
 package io.junction.core.internal.compile;
 
 import io.junction.api.BindOptionProvider;
+import io.junction.api.ConnectionActionProvider;
 import io.junction.api.Connector;
 import io.junction.api.FetchProvider;
 import io.junction.api.ListenerFactory;
@@ -15,12 +16,13 @@ import java.util.Map;
  * compiles again.
  *
  * @param transport may be null (no listener bundle yet)
+ * @param connectionActions actions of {@code tcp-request connection} rules, by keyword
  * @param protocols each sniffer's {@code junction.protocol}, for counters and logs
  */
 public record Plugins(Map<String, FetchProvider> fetches, Map<String, MatcherFactory> matchers,
         Map<String, ServerOptionProvider> serverOptions, Map<String, BindOptionProvider> bindOptions,
         Map<String, Connector> connectors, Map<String, ListenerFactory> listeners, Transport transport,
-        Map<Object, String> protocols) {
+        Map<Object, String> protocols, Map<String, ConnectionActionProvider> connectionActions) {
 
     public Plugins {
         fetches = Map.copyOf(fetches);
@@ -30,7 +32,8 @@ public record Plugins(Map<String, FetchProvider> fetches, Map<String, MatcherFac
         connectors = Map.copyOf(connectors);
         listeners = Map.copyOf(listeners);
         protocols = Map.copyOf(protocols);
+        connectionActions = Map.copyOf(connectionActions);
     }
 
-    public static final Plugins NONE = new Plugins(Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), null, Map.of());
+    public static final Plugins NONE = new Plugins(Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), null, Map.of(), Map.of());
 }

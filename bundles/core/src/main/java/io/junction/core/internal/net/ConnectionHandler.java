@@ -1,6 +1,7 @@
 package io.junction.core.internal.net;
 
 import io.junction.api.ConnectRequest;
+import io.junction.api.InspectionReady;
 import io.junction.api.ServerOption;
 import io.junction.api.SniffResult;
 import io.junction.api.Sniffer;
@@ -48,6 +49,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements In
     private boolean clientInputShutdown;
     private ScheduledFuture<?> inspectTimer;
     private Channel outbound;
+    /** Options (PROXY header, TLS handshake) that must finish before rules are evaluated. */
+    private int gates;
 
     ConnectionHandler(FrontendRoutes routes, ConnectionFacts facts, Counters counters) {
         this.routes = routes;
@@ -77,11 +80,18 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements In
         return facts.inspectionEnded();
     }
 
+    /** At accept, before the handler is added: one more option must fire {@code InspectionReady}. */
+    void addGate() {
+        gates++;
+    }
+
     // ---------------------------------------------------------------- inbound events
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        evaluate(ctx);
+        if (gates == 0) {
+            evaluate(ctx);
+        }
         if (!decided) {
             inspectTimer = ctx.executor().schedule(() -> inspectTimeout(ctx), routes.inspectDelay(),
                     TimeUnit.MILLISECONDS);
@@ -112,6 +122,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements In
             return;
         }
         sniff();
+        if (gates > 0) {
+            return;
+        }
         int limit = routes.peekLimit();
         if (limit > 0 && buffer.readableBytes() >= limit && !facts.inspectionEnded()) {
             counters.peekLimit.increment();
@@ -152,9 +165,18 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements In
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == InspectionReady.INSTANCE) {
+            if (gates > 0 && --gates == 0 && !decided) {
+                if (buffer != null) {
+                    sniff();
+                }
+                evaluate(ctx);
+            }
+            return;
+        }
         if (evt instanceof ChannelInputShutdownEvent) {
             clientInputShutdown = true;
-            if (!decided) {
+            if (!decided && gates == 0) {
                 facts.endInspection();
                 evaluate(ctx);
             }

@@ -149,17 +149,33 @@ public final class Listeners {
         ch.closeFuture().addListener(f -> counters.live.decrementAndGet());
         live.add(ch);
         ConnectionFacts facts = new ConnectionFacts(ch.remoteAddress(), ch.localAddress(), served.spec().terminatesTls());
+        FrontendRoutes routes = served.routes();
+        ConnectionHandler handler = new ConnectionHandler(routes, facts, counters);
         try {
             for (BindOption option : served.spec().options()) {
                 option.accepted(ch, facts);
+                if (option.defersInspection()) {
+                    handler.addGate();
+                }
+            }
+            if (routes.hasConnectionRules() && !routes.admit(handler, rule -> {
+                rule.action().apply(ch, facts);
+                if (rule.action().defersInspection()) {
+                    handler.addGate();
+                }
+            })) {
+                counters.rejected.increment();
+                LOG.debug("{} {}: rejected by tcp-request connection rule", routes.name(), facts.source());
+                ch.close();
+                return;
             }
         } catch (RuntimeException e) {
             counters.optionFailed.increment();
-            LOG.info("{} {}: bind option failed: {}", served.routes().name(), facts.source(), e.getMessage());
+            LOG.info("{} {}: bind option or connection action failed: {}", routes.name(), facts.source(), e.getMessage());
             ch.close();
             return;
         }
-        ch.pipeline().addLast("junction", new ConnectionHandler(served.routes(), facts, counters));
+        ch.pipeline().addLast("junction", handler);
     }
 
     /** The local addresses actually bound, for logs and tests (port 0 binds get their port here). */

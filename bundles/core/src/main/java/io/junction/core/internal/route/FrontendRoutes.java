@@ -11,6 +11,7 @@ import java.util.List;
 public final class FrontendRoutes {
     private final String name;
     private final List<BindSpec> binds;
+    private final ConnectionRule[] connectionRules;
     private final ContentRule[] contentRules;
     private final Rule<BackendPool>[] useBackend;
     private final BackendPool defaultBackend;
@@ -21,11 +22,13 @@ public final class FrontendRoutes {
     private final Timeouts timeouts;
     private final int maxconn;
 
-    public FrontendRoutes(String name, List<BindSpec> binds, List<ContentRule> contentRules,
+    public FrontendRoutes(String name, List<BindSpec> binds, List<ConnectionRule> connectionRules,
+            List<ContentRule> contentRules,
             List<Rule<BackendPool>> useBackend, BackendPool defaultBackend, List<Sniffer> sniffers,
             List<String> snifferNames, List<Integer> snifferBits, Timeouts timeouts, int maxconn) {
         this.name = name;
         this.binds = List.copyOf(binds);
+        this.connectionRules = connectionRules.toArray(new ConnectionRule[0]);
         this.contentRules = contentRules.toArray(new ContentRule[0]);
         @SuppressWarnings("unchecked")
         Rule<BackendPool>[] rules = useBackend.toArray(new Rule[0]);
@@ -91,6 +94,32 @@ public final class FrontendRoutes {
 
     public BackendPool defaultBackend() {
         return defaultBackend;
+    }
+
+    /**
+     * Event loop, at accept: applies the {@code tcp-request connection} rules. The first true
+     * accept or reject ends the evaluation; actions ({@code expect-proxy}) are applied and the
+     * evaluation goes on, as in HAProxy.
+     *
+     * @param actions receives the actions to apply, in order
+     * @return false when a reject rule matched
+     */
+    public boolean admit(Inspection inspection, java.util.function.Consumer<ConnectionRule> actions) {
+        for (ConnectionRule rule : connectionRules) {
+            if (rule.condition().eval(inspection) != Tri.TRUE) {
+                continue;
+            }
+            if (rule.action() != null) {
+                actions.accept(rule);
+            } else {
+                return rule.accept();
+            }
+        }
+        return true;
+    }
+
+    public boolean hasConnectionRules() {
+        return connectionRules.length > 0;
     }
 
     /**

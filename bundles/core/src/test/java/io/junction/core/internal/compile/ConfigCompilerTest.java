@@ -185,6 +185,27 @@ class ConfigCompilerTest {
     }
 
     @Test
+    void connectionRulesParseActionsAndRejectSniffedFetches() throws IOException {
+        CompiledConfig c = compile("listen x\n bind :1\n tcp-request connection expect-proxy layer4 if { dst_port 1 }\n"
+                + " tcp-request connection reject if { dst_port 2 }\n server s 127.0.0.1:1\n", FakePlugins.all());
+        assertEquals("", problems(c));
+        assertTrue(c.frontends().get(0).hasConnectionRules());
+        c = compile("listen x\n bind :1\n tcp-request connection reject if { req.ssl_sni -i a }\n server s 127.0.0.1:1\n",
+                FakePlugins.all());
+        assertTrue(problems(c).contains(":3: 'tcp-request connection' rules are evaluated at accept"), problems(c));
+        c = compile("listen x\n bind :1\n tcp-request connection expect-proxy layer7\n server s 127.0.0.1:1\n",
+                FakePlugins.all());
+        assertTrue(problems(c).contains(":3: expect-proxy supports layer4 only"), problems(c));
+        c = compile("listen x\n bind :1\n tcp-request connection expect-proxy layer4\n server s 127.0.0.1:1\n",
+                FakePlugins.withoutSniffer());
+        assertFalse(c.hasErrors(), problems(c));
+        assertTrue(problems(c).contains("pending: tcp-request connection action 'expect-proxy'"), problems(c));
+        assertEquals(List.of(), c.frontends(), "an access rule is never skipped");
+        c = compile("listen x\n bind :1\n tcp-request connection frob\n server s 127.0.0.1:1\n", FakePlugins.all());
+        assertTrue(problems(c).contains(":3: unknown 'tcp-request connection' action 'frob'"), problems(c));
+    }
+
+    @Test
     void addressForms() throws Exception {
         assertEquals(8443, Addresses.parse(":8443", true).address().getPort());
         Addresses.Parsed v6 = Addresses.parse("2001:db8::10:3000", false);

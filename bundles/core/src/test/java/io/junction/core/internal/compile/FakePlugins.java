@@ -2,6 +2,7 @@ package io.junction.core.internal.compile;
 
 import io.junction.api.ConfigContext;
 import io.junction.api.ConfigException;
+import io.junction.api.ConnectionActionProvider;
 import io.junction.api.Connector;
 import io.junction.api.FactKey;
 import io.junction.api.Facts;
@@ -109,6 +110,15 @@ public final class FakePlugins {
         throw new UnsupportedOperationException("not used by compile tests");
     };
 
+    /** {@code expect-proxy layer4}: consumes "layer4", applies nothing. */
+    public static final ConnectionActionProvider EXPECT_PROXY = (keyword, args, context) -> {
+        String layer = args.next("layer4");
+        if (!layer.equals("layer4")) {
+            throw new ConfigException("expect-proxy supports layer4 only");
+        }
+        return (client, facts) -> { };
+    };
+
     private FakePlugins() {
     }
 
@@ -117,12 +127,13 @@ public final class FakePlugins {
         Map<Object, String> protocols = new HashMap<>();
         protocols.put(SNIFFER, "tls");
         return new Plugins(Map.of("req.ssl_sni", SNIFFER, "req.ssl_hello_type", SNIFFER), Map.of("str", STR), Map.of(),
-                Map.of(), Map.of("tcp", CONNECTOR), Map.of("tcp", LISTENER), null, protocols);
+                Map.of(), Map.of("tcp", CONNECTOR), Map.of("tcp", LISTENER), null, protocols,
+                Map.of("expect-proxy", EXPECT_PROXY));
     }
 
     /** Everything but the sniffer, as before the TLS sniffer bundle is installed. */
     public static Plugins withoutSniffer() {
         return new Plugins(Map.of(), Map.of("str", STR), Map.of(), Map.of(), Map.of("tcp", CONNECTOR),
-                Map.of("tcp", LISTENER), null, Map.of());
+                Map.of("tcp", LISTENER), null, Map.of(), Map.of());
     }
 }

@@ -3,6 +3,7 @@ package io.junction.core.internal.compile;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.junction.api.FactKey;
 import io.junction.api.Facts;
@@ -133,6 +134,22 @@ class RoutingTest {
 
     private static String server(Object decision) {
         return decision instanceof ServerTarget t ? t.name() : decision.toString();
+    }
+
+    @Test
+    void connectionRulesAdmitAtAccept() throws Exception {
+        FrontendRoutes f = frontend("listen x\n bind :1\n tcp-request connection expect-proxy layer4 if { src_port 40000 }\n"
+                + " tcp-request connection reject if { src_port 40001 }\n tcp-request connection accept\n"
+                + " tcp-request connection reject\n server s 127.0.0.1:1\n");
+        List<Object> applied = new ArrayList<>();
+        Conn trusted = new Conn(f);
+        assertTrue(f.admit(trusted, applied::add));
+        assertEquals(1, applied.size(), "expect-proxy applied, evaluation went on to accept");
+        Conn other = new Conn(f);
+        other.source = new InetSocketAddress("127.0.0.1", 40001);
+        applied.clear();
+        assertFalse(f.admit(other, applied::add));
+        assertEquals(0, applied.size());
     }
 
     @Test
