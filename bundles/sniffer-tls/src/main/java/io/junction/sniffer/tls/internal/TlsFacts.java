@@ -19,7 +19,7 @@ final class TlsFacts {
      * the only one a router can read. Absent when the hello carries no host_name or one that is
      * not a plausible DNS name (see {@link ClientHelloParser}).
      */
-    static final FactKey<String> SNI = FactKey.of("req.ssl_sni", String.class);
+    static final FactKey<String> SNI = io.junction.api.WellKnownFacts.TLS_SNI;
 
     /**
      * {@code req.ssl_hello_type}: HAProxy's handshake type of the first handshake message, which
@@ -32,8 +32,7 @@ final class TlsFacts {
      * {@code req.ssl_alpn}: the ALPN protocol names in the client's order (RFC 7301 section 3.1),
      * as an unmodifiable {@code List<String>}. Absent when the hello has no ALPN extension.
      */
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    static final FactKey<List<String>> ALPN = (FactKey) FactKey.of("req.ssl_alpn", List.class);
+    static final FactKey<List<String>> ALPN = io.junction.api.WellKnownFacts.TLS_ALPN;
 
     /**
      * {@code req.ssl_ver}: {@code (major << 16) | minor}, HAProxy's encoding (TLS 1.2 is 3.3 =
