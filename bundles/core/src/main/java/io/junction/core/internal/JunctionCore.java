@@ -6,6 +6,7 @@ import io.junction.api.Connector;
 import io.junction.api.FetchProvider;
 import io.junction.api.ListenerFactory;
 import io.junction.api.MatcherFactory;
+import io.junction.api.RouterAdmin;
 import io.junction.api.ServerOptionProvider;
 import io.junction.api.Sniffer;
 import io.junction.api.Transport;
@@ -20,6 +21,7 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkEvent;
 import org.osgi.framework.FrameworkListener;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -58,6 +60,7 @@ public final class JunctionCore {
     private volatile Router router;
     private BundleContext context;
     private FrameworkListener startedListener;
+    private ServiceRegistration<RouterAdmin> adminRegistration;
 
     @Activate
     void activate(BundleContext context) {
@@ -84,10 +87,15 @@ public final class JunctionCore {
                 () -> registry.snapshot(transport));
         router = r;
         r.start();
+        adminRegistration = context.registerService(RouterAdmin.class, r, null);
     }
 
     @Deactivate
     void deactivate() {
+        if (adminRegistration != null) {
+            adminRegistration.unregister();
+            adminRegistration = null;
+        }
         if (startedListener != null) {
             context.removeFrameworkListener(startedListener);
         }

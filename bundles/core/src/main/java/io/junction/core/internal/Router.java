@@ -1,5 +1,6 @@
 package io.junction.core.internal;
 
+import io.junction.api.RouterAdmin;
 import io.junction.core.internal.compile.ConfigCompiler;
 import io.junction.core.internal.compile.Plugins;
 import io.junction.core.internal.config.ConfigProblem;
@@ -33,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * errors is rejected whole (every error logged as {@code file:line: message}) and the running
  * one stays. Live connections are never touched by a reload.
  */
-public final class Router {
+public final class Router implements RouterAdmin {
     private static final Logger LOG = LoggerFactory.getLogger(Router.class);
 
     /** Plugin events come in bursts (a bundle registers several services): coalesce them. */
@@ -86,10 +87,6 @@ public final class Router {
         return ConfigCompiler.compile(read.sections(), read.problems(), plugins);
     }
 
-    public Counters counters() {
-        return counters;
-    }
-
     public CompiledConfig running() {
         return running;
     }
@@ -125,14 +122,14 @@ public final class Router {
         }
     }
 
-    private void reload(String why) {
+    private List<String> reload(String why) {
+        List<String> report = new ArrayList<>();
         try {
             for (Path file : files) {
                 seen.put(file, readOrNull(file));
             }
             Plugins p = plugins.get();
             CompiledConfig compiled = check(files, p);
-            List<String> report = new ArrayList<>();
             for (ConfigProblem problem : compiled.problems()) {
                 report.add(problem.toString());
             }
@@ -143,25 +140,76 @@ public final class Router {
                 LOG.error("junction: configuration rejected ({}), {}", why,
                         running == null ? "nothing is served until it is fixed" : "the running configuration stays");
                 lastReport = report;
-                return;
+                report.add("configuration rejected; " + (running == null ? "nothing is served" : "the running configuration stays"));
+                return report;
             }
             if (!report.equals(lastReport)) {
                 for (String line : report) {
                     LOG.warn("{}", line);
                 }
             }
-            lastReport = report;
+            lastReport = List.copyOf(report);
             List<String> failures = listeners.apply(compiled, p.listeners().get("tcp"));
             for (String failure : failures) {
                 LOG.error("{}", failure);
+                report.add(failure);
             }
             running = compiled;
             generation++;
             LOG.info("junction: configuration applied ({}): {} frontends, generation {}", why,
                     compiled.frontends().size(), generation);
+            report.add("configuration applied: " + compiled.frontends().size() + " frontends, generation " + generation);
         } catch (RuntimeException e) {
             LOG.error("junction: applying the configuration failed ({}); the running configuration stays", why, e);
+            report.add("applying the configuration failed: " + e + "; the running configuration stays");
         }
+        return report;
+    }
+
+    // ------------------------------------------------------------------ RouterAdmin
+
+    @Override
+    public List<String> routes() {
+        CompiledConfig c = running;
+        if (c == null) {
+            return List.of("no configuration applied");
+        }
+        return RouteDescriber.describe(c, listeners.addresses());
+    }
+
+    @Override
+    public List<RouterAdmin.ConnectionInfo> connections(int limit) {
+        return listeners.connections(limit);
+    }
+
+    @Override
+    public Map<String, Long> counters() {
+        return counters.snapshot();
+    }
+
+    @Override
+    public List<String> problems() {
+        CompiledConfig c = running;
+        return c == null ? List.of() : c.problems().stream().map(ConfigProblem::toString).toList();
+    }
+
+    @Override
+    public List<String> reload() {
+        try {
+            return thread.submit(() -> reload("admin request")).get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return List.of("reload did not complete: " + e);
+        }
+    }
+
+    @Override
+    public List<String> check(List<Path> files) {
+        return check(files, plugins.get()).problems().stream().map(ConfigProblem::toString).toList();
+    }
+
+    @Override
+    public List<Path> configFiles() {
+        return files;
     }
 
     /** Closes listeners, drains live connections for the grace period, stops the config thread. */

@@ -322,6 +322,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements In
             duplex.shutdownOutput();
         }
         counters.routed.increment();
+        client.attr(Listeners.SERVER).set(server.id());
         LOG.debug("{} {} -> {} ({})", routes.name(), facts.source(), server.id(), out.remoteAddress());
         out.config().setAutoRead(true);
         client.config().setAutoRead(true);

@@ -3,6 +3,7 @@ package io.junction.core.internal.net;
 import io.junction.api.BindOption;
 import io.junction.api.BindRequest;
 import io.junction.api.ListenerFactory;
+import io.junction.api.RouterAdmin;
 import io.junction.core.internal.route.BindSpec;
 import io.junction.core.internal.route.CompiledConfig;
 import io.junction.core.internal.route.FrontendRoutes;
@@ -13,6 +14,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -35,6 +37,10 @@ public final class Listeners {
 
     /** How long the config thread waits for a bind to complete; binding is local and fast. */
     private static final long BIND_WAIT_MILLIS = 10_000;
+
+    static final AttributeKey<String> FRONTEND = AttributeKey.valueOf("junction.frontend");
+    static final AttributeKey<String> SERVER = AttributeKey.valueOf("junction.server");
+    static final AttributeKey<Long> ACCEPTED = AttributeKey.valueOf("junction.accepted");
 
     private final Counters counters;
     private final ChannelGroup live = new DefaultChannelGroup("junction-live", GlobalEventExecutor.INSTANCE);
@@ -147,6 +153,8 @@ public final class Listeners {
             return;
         }
         ch.closeFuture().addListener(f -> counters.live.decrementAndGet());
+        ch.attr(FRONTEND).set(served.routes().name());
+        ch.attr(ACCEPTED).set(System.nanoTime());
         live.add(ch);
         ConnectionFacts facts = new ConnectionFacts(ch.remoteAddress(), ch.localAddress(), served.spec().terminatesTls());
         FrontendRoutes routes = served.routes();
@@ -176,6 +184,23 @@ public final class Listeners {
             return;
         }
         ch.pipeline().addLast("junction", handler);
+    }
+
+    /** Admin thread: a bounded snapshot of the live connections. */
+    public List<RouterAdmin.ConnectionInfo> connections(int limit) {
+        List<RouterAdmin.ConnectionInfo> out = new ArrayList<>();
+        long now = System.nanoTime();
+        for (Channel ch : live) {
+            if (out.size() >= limit) {
+                break;
+            }
+            Long accepted = ch.attr(ACCEPTED).get();
+            String server = ch.attr(SERVER).get();
+            out.add(new RouterAdmin.ConnectionInfo(ch.attr(FRONTEND).get(), String.valueOf(ch.remoteAddress()),
+                    server == null ? "(inspecting)" : server,
+                    accepted == null ? 0 : TimeUnit.NANOSECONDS.toMillis(now - accepted)));
+        }
+        return out;
     }
 
     /** The local addresses actually bound, for logs and tests (port 0 binds get their port here). */

@@ -73,6 +73,11 @@ public final class BackendPool {
         return servers;
     }
 
+    /** For display: the use-server rules in order. */
+    public List<Rule<ServerTarget>> useServerRules() {
+        return List.of(useServer);
+    }
+
     public Timeouts timeouts() {
         return timeouts;
     }

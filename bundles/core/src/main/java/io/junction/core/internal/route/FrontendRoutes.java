@@ -92,6 +92,16 @@ public final class FrontendRoutes {
         return maxconn;
     }
 
+    /** For display: the content rules in order. */
+    public List<ContentRule> contentRules() {
+        return List.of(contentRules);
+    }
+
+    /** For display: the use_backend rules in order. */
+    public List<Rule<BackendPool>> useBackendRules() {
+        return List.of(useBackend);
+    }
+
     public BackendPool defaultBackend() {
         return defaultBackend;
     }
