@@ -3,6 +3,8 @@ package io.junction.core.internal;
 import io.junction.api.BindOptionProvider;
 import io.junction.api.ConnectionActionProvider;
 import io.junction.api.Connector;
+import io.junction.api.HttpActionProvider;
+import io.junction.api.ProxyMode;
 import io.junction.api.FetchProvider;
 import io.junction.api.ListenerFactory;
 import io.junction.api.MatcherFactory;
@@ -234,6 +236,28 @@ public final class JunctionCore {
 
     void removeConnectionActionProvider(ConnectionActionProvider service) {
         registry.remove(PluginRegistry.Kind.CONNECTION_ACTION, service);
+        changed();
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addProxyMode(ProxyMode service, Map<String, Object> properties) {
+        registry.add(PluginRegistry.Kind.MODE, service, properties);
+        changed();
+    }
+
+    void removeProxyMode(ProxyMode service) {
+        registry.remove(PluginRegistry.Kind.MODE, service);
+        changed();
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addHttpActionProvider(HttpActionProvider service, Map<String, Object> properties) {
+        registry.add(PluginRegistry.Kind.HTTP_ACTION, service, properties);
+        changed();
+    }
+
+    void removeHttpActionProvider(HttpActionProvider service) {
+        registry.remove(PluginRegistry.Kind.HTTP_ACTION, service);
         changed();
     }
 

@@ -3,6 +3,8 @@ package io.junction.core.internal;
 import io.junction.api.BindOptionProvider;
 import io.junction.api.ConnectionActionProvider;
 import io.junction.api.Connector;
+import io.junction.api.HttpActionProvider;
+import io.junction.api.ProxyMode;
 import io.junction.api.FetchProvider;
 import io.junction.api.ListenerFactory;
 import io.junction.api.MatcherFactory;
@@ -30,7 +32,8 @@ final class PluginRegistry {
         FETCH(FetchProvider.FETCHES), SNIFFER(FetchProvider.FETCHES), MATCHER(MatcherFactory.METHODS),
         SERVER_OPTION(ServerOptionProvider.KEYWORDS), BIND_OPTION(BindOptionProvider.KEYWORDS),
         CONNECTOR(Connector.SCHEMES), LISTENER(ListenerFactory.TYPES),
-        CONNECTION_ACTION(ConnectionActionProvider.KEYWORDS);
+        CONNECTION_ACTION(ConnectionActionProvider.KEYWORDS), MODE(ProxyMode.MODES),
+        HTTP_ACTION(HttpActionProvider.KEYWORDS);
 
         final String property;
 
@@ -109,6 +112,7 @@ final class PluginRegistry {
         return new Plugins(fetches, byKeyword(Kind.MATCHER, new HashMap<>()),
                 byKeyword(Kind.SERVER_OPTION, new HashMap<>()), byKeyword(Kind.BIND_OPTION, new HashMap<>()),
                 byKeyword(Kind.CONNECTOR, new HashMap<>()), byKeyword(Kind.LISTENER, new HashMap<>()), transport,
-                protocols, byKeyword(Kind.CONNECTION_ACTION, new HashMap<>()));
+                protocols, byKeyword(Kind.CONNECTION_ACTION, new HashMap<>()), byKeyword(Kind.MODE, new HashMap<>()),
+                byKeyword(Kind.HTTP_ACTION, new HashMap<>()));
     }
 }

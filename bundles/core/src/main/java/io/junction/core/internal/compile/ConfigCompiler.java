@@ -9,6 +9,8 @@ import io.junction.api.ConnectionActionProvider;
 import io.junction.api.Connector;
 import io.junction.api.Fetch;
 import io.junction.api.FetchProvider;
+import io.junction.api.HttpAction;
+import io.junction.api.HttpActionProvider;
 import io.junction.api.Matcher;
 import io.junction.api.MatcherFactory;
 import io.junction.api.SampleType;
@@ -26,6 +28,7 @@ import io.junction.core.internal.route.Condition;
 import io.junction.core.internal.route.ConnectionRule;
 import io.junction.core.internal.route.ContentRule;
 import io.junction.core.internal.route.FrontendRoutes;
+import io.junction.core.internal.route.HttpRule;
 import io.junction.core.internal.route.Rule;
 import io.junction.core.internal.route.ServerTarget;
 import io.junction.core.internal.route.Timeouts;
@@ -60,6 +63,10 @@ import java.util.Set;
  * methods.
  */
 public final class ConfigCompiler {
+
+    /** {@code option} names that the HTTP mode applies; kept per proxy and handed to the mode. */
+    static final Set<String> HTTP_OPTIONS = Set.of("forwardfor", "forwarded", "http-server-close", "http-keep-alive",
+            "httpclose", "http-buffer-request", "originalto", "http-no-delay", "http-pretend-keepalive");
 
     /** Default of {@code global maxconn}: bounded, as every limit here. */
     static final int DEFAULT_MAXCONN = 10_000;
@@ -139,9 +146,11 @@ public final class ConfigCompiler {
         Timeouts timeouts = Timeouts.DEFAULTS;
         int maxconn;
         ConfigLine modeLine;
+        final Map<String, ConfigLine> options = new LinkedHashMap<>();
 
         Defaults copy() {
             Defaults d = new Defaults();
+            d.options.putAll(options);
             d.mode = mode;
             d.timeouts = timeouts;
             d.maxconn = maxconn;
@@ -164,6 +173,9 @@ public final class ConfigCompiler {
         final List<ConfigLine> useBackend = new ArrayList<>();
         final List<ConfigLine> servers = new ArrayList<>();
         ConfigLine defaultBackend;
+        final List<ConfigLine> httpRules = new ArrayList<>();
+        /** {@code option} names that shape HTTP mode, with the line that set them. */
+        final Map<String, ConfigLine> options = new LinkedHashMap<>();
         final Map<String, List<ConfigLine>> acls = new LinkedHashMap<>();
         /** Why this proxy cannot be served (a pending mode or access rule), or null. */
         String pendingReason;
@@ -176,6 +188,7 @@ public final class ConfigCompiler {
             this.modeLine = defaults.modeLine;
             this.timeouts = defaults.timeouts;
             this.maxconn = defaults.maxconn;
+            this.options.putAll(defaults.options);
         }
 
         String name() {
@@ -275,6 +288,13 @@ public final class ConfigCompiler {
                 }
                 case "timeout" -> d.timeouts = timeout(line, w, d.timeouts);
                 case "maxconn" -> d.maxconn = positiveInt(line, w, 1, d.maxconn);
+                case "option" -> {
+                    if (w.size() >= 2 && HTTP_OPTIONS.contains(w.get(1))) {
+                        d.options.put(w.get(1), line);
+                    } else {
+                        option(line, w);
+                    }
+                }
                 default -> commonProxyKeyword(line, w, "defaults");
             }
         }
@@ -301,8 +321,8 @@ public final class ConfigCompiler {
             }
             case "default-server", "errorfile", "http-reuse", "compression", "stats", "cookie", "hash-type",
                     "fullconn", "capture" -> warning(line, "'" + line.keyword() + "' accepted, not applied by Junction yet");
-            case "http-request", "http-response", "http-after-response", "redirect" ->
-                    pending(line, "'" + line.keyword() + "': no installed bundle provides it (install junction-http)");
+            case "http-response", "http-after-response", "redirect" ->
+                    warning(line, "'" + line.keyword() + "' accepted, not applied by Junction yet");
             default -> error(line, "unknown keyword '" + line.keyword() + "' in section '" + sectionKind + "'"
                     + hint(line.keyword()));
         }
@@ -317,10 +337,9 @@ public final class ConfigCompiler {
             case "tcplog", "httplog", "dontlognull", "logasap", "log-separate-errors", "log-health-checks" ->
                     warning(line, "option " + w.get(1) + " accepted: Junction logs each connection at debug level");
             case "redispatch", "tcpka", "clitcpka", "srvtcpka", "splice-auto", "splice-request", "splice-response",
-                    "abortonclose", "http-keep-alive", "http-server-close", "httpclose", "nolinger", "socket-stats" ->
+                    "abortonclose", "nolinger", "socket-stats" ->
                     warning(line, "option " + w.get(1) + " accepted, not applied by Junction yet");
-            case "forwardfor", "forwarded", "httpchk", "http-buffer-request", "originalto" ->
-                    pending(line, "option " + w.get(1) + ": no installed bundle provides it (install junction-http)");
+            case "httpchk" -> warning(line, "option httpchk: health checks are not implemented yet");
             default -> error(line, "unknown option '" + w.get(1) + "'");
         }
     }
@@ -360,7 +379,9 @@ public final class ConfigCompiler {
             case "client" -> t.withClient(ms);
             case "server" -> t.withServer(ms);
             case "tunnel" -> t.withTunnel(ms);
-            case "http-request", "http-keep-alive", "queue", "check", "client-fin", "server-fin", "tarpit" -> {
+            case "http-request" -> t.withHttpRequest(ms);
+            case "http-keep-alive" -> t.withHttpKeepAlive(ms);
+            case "queue", "check", "client-fin", "server-fin", "tarpit" -> {
                 warning(line, "timeout " + w.get(1) + " accepted, not applied in TCP mode");
                 yield t;
             }
@@ -417,6 +438,20 @@ public final class ConfigCompiler {
                     }
                 }
                 case "tcp-request" -> tcpRequest(d, line, w);
+                case "http-request" -> {
+                    if (w.size() < 2) {
+                        error(line, "'http-request' needs an action, e.g. set-header NAME VALUE");
+                    } else {
+                        d.httpRules.add(line);
+                    }
+                }
+                case "option" -> {
+                    if (w.size() >= 2 && HTTP_OPTIONS.contains(w.get(1))) {
+                        d.options.put(w.get(1), line);
+                    } else {
+                        option(line, w);
+                    }
+                }
                 case "use-server" -> {
                     if (back) {
                         d.useServer.add(line);
@@ -451,8 +486,20 @@ public final class ConfigCompiler {
             }
         }
         if (d.mode.equals("http")) {
-            d.pendingReason = "mode http: no installed bundle provides it (install junction-http)";
-            pending(d.modeLine != null ? d.modeLine : d.section.header(), d.pendingReason);
+            if (plugins.modes().get("http") == null) {
+                d.pendingReason = "mode http: no installed bundle provides it (install junction-http)";
+                pending(d.modeLine != null ? d.modeLine : d.section.header(), d.pendingReason);
+            }
+        } else {
+            for (ConfigLine line : d.httpRules) {
+                error(line, "'http-request' needs 'mode http' in '" + d.name() + "'");
+            }
+            for (Map.Entry<String, ConfigLine> e : d.options.entrySet()) {
+                if (e.getValue().file() != null && d.section.lines().contains(e.getValue())) {
+                    warning(e.getValue(), "option " + e.getKey() + " applies in mode http only; '" + d.name()
+                            + "' is mode tcp");
+                }
+            }
         }
     }
 
@@ -525,7 +572,8 @@ public final class ConfigCompiler {
                 mask |= c.snifferMask();
             }
         }
-        pools.put(d.name(), new BackendPool(d.name(), new ArrayList<>(servers.values()), rules, d.timeouts));
+        pools.put(d.name(), new BackendPool(d.name(), new ArrayList<>(servers.values()), rules, d.timeouts,
+                httpRules(d), d.options.keySet()));
         poolSniffers.put(d.name(), mask);
     }
 
@@ -605,7 +653,7 @@ public final class ConfigCompiler {
         }
         options.sort(Comparator.comparingInt(ServerOption::stage));
         return new ServerTarget(d.name(), name, address.address(), weight, connector,
-                options.toArray(new ServerOption[0]), pendingReason);
+                options.toArray(new ServerOption[0]), pendingReason, (int) Math.min(Integer.MAX_VALUE, d.timeouts.connect()));
     }
 
     // ------------------------------------------------------------------ frontends
@@ -723,8 +771,72 @@ public final class ConfigCompiler {
         if (d.pendingReason != null) {
             return null;
         }
+        List<HttpRule> httpRules = d.section.isBackend() ? List.of() : httpRules(d);
+        if (d.pendingReason != null) {
+            return null;
+        }
         return new FrontendRoutes(d.name(), binds, connectionRules, contentRules, useBackend, defaultBackend, sniffers,
-                snifferNames, bits, d.timeouts, d.maxconn);
+                snifferNames, bits, d.timeouts, d.maxconn, d.mode.equals("http") ? plugins.modes().get("http") : null,
+                httpRules, d.options.keySet());
+    }
+
+    /**
+     * {@code http-request ACTION [args] [if|unless COND]} lines of a proxy in mode http. A
+     * pending action keeps the proxy unserved: it may be an access rule ({@code deny}).
+     */
+    private List<HttpRule> httpRules(Draft d) {
+        List<HttpRule> out = new ArrayList<>();
+        if (!d.mode.equals("http")) {
+            return out;
+        }
+        for (ConfigLine line : d.httpRules) {
+            List<String> w = line.words();
+            String keyword = w.get(1);
+            HttpActionProvider provider = plugins.httpActions().get(keyword);
+            if (provider == null) {
+                String bundle = KeywordCatalog.HTTP_ACTIONS.get(keyword);
+                if (bundle == null) {
+                    error(line, "unknown 'http-request' action '" + keyword + "'");
+                    continue;
+                }
+                String reason = missing("http-request action", keyword, bundle).getMessage() + "; '" + d.name()
+                        + "' is not served until then";
+                pending(line, reason);
+                d.pendingReason = d.pendingReason == null ? reason : d.pendingReason;
+                continue;
+            }
+            LineWords words = new LineWords(line, 2);
+            words.stopAt("if", "unless");
+            HttpAction action;
+            try {
+                action = provider.parse(keyword, words, context(line));
+            } catch (ConfigException e) {
+                error(line, e.getMessage());
+                continue;
+            }
+            if (words.hasNext()) {
+                error(line, "unexpected '" + words.peek() + "' after '" + keyword + "'");
+                continue;
+            }
+            Condition condition = Condition.ALWAYS;
+            if (words.index < w.size()) {
+                Compiled c;
+                try {
+                    c = conditionOrPending(d, line, w, words.index);
+                } catch (PendingException e) {
+                    String reason = e.getMessage() + "; '" + d.name() + "' is not served until then";
+                    pending(line, reason);
+                    d.pendingReason = d.pendingReason == null ? reason : d.pendingReason;
+                    continue;
+                }
+                if (c == null) {
+                    continue;
+                }
+                condition = c.condition();
+            }
+            out.add(new HttpRule(action, condition, line.location()));
+        }
+        return out;
     }
 
     /**

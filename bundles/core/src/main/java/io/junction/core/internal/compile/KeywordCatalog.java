@@ -56,6 +56,9 @@ final class KeywordCatalog {
 
     static final Map<String, String> CONNECTION_ACTIONS = Map.of("expect-proxy", PROXY);
 
+    static final Map<String, String> HTTP_ACTIONS = Map.of("set-header", HTTP, "add-header", HTTP, "del-header", HTTP,
+            "deny", HTTP, "return", HTTP, "redirect", HTTP, "replace-header", HTTP, "set-path", HTTP);
+
     /** Words that stand for match methods when written as a fetch suffix ({@code hdr_dom}). */
     static boolean isMethodSuffix(String s) {
         return METHODS.containsKey(s) || s.equals("int") || s.equals("bool");

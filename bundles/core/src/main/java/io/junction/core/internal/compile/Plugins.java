@@ -3,6 +3,8 @@ package io.junction.core.internal.compile;
 import io.junction.api.BindOptionProvider;
 import io.junction.api.ConnectionActionProvider;
 import io.junction.api.Connector;
+import io.junction.api.HttpActionProvider;
+import io.junction.api.ProxyMode;
 import io.junction.api.FetchProvider;
 import io.junction.api.ListenerFactory;
 import io.junction.api.MatcherFactory;
@@ -16,13 +18,16 @@ import java.util.Map;
  * compiles again.
  *
  * @param transport may be null (no listener bundle yet)
+ * @param modes proxy modes other than tcp, by name ({@code http})
+ * @param httpActions {@code http-request} actions, by keyword
  * @param connectionActions actions of {@code tcp-request connection} rules, by keyword
  * @param protocols each sniffer's {@code junction.protocol}, for counters and logs
  */
 public record Plugins(Map<String, FetchProvider> fetches, Map<String, MatcherFactory> matchers,
         Map<String, ServerOptionProvider> serverOptions, Map<String, BindOptionProvider> bindOptions,
         Map<String, Connector> connectors, Map<String, ListenerFactory> listeners, Transport transport,
-        Map<Object, String> protocols, Map<String, ConnectionActionProvider> connectionActions) {
+        Map<Object, String> protocols, Map<String, ConnectionActionProvider> connectionActions,
+        Map<String, ProxyMode> modes, Map<String, HttpActionProvider> httpActions) {
 
     public Plugins {
         fetches = Map.copyOf(fetches);
@@ -33,7 +38,9 @@ public record Plugins(Map<String, FetchProvider> fetches, Map<String, MatcherFac
         listeners = Map.copyOf(listeners);
         protocols = Map.copyOf(protocols);
         connectionActions = Map.copyOf(connectionActions);
+        modes = Map.copyOf(modes);
+        httpActions = Map.copyOf(httpActions);
     }
 
-    public static final Plugins NONE = new Plugins(Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), null, Map.of(), Map.of());
+    public static final Plugins NONE = new Plugins(Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), null, Map.of(), Map.of(), Map.of(), Map.of());
 }

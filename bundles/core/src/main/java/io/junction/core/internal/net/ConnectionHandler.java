@@ -1,8 +1,6 @@
 package io.junction.core.internal.net;
 
-import io.junction.api.ConnectRequest;
 import io.junction.api.InspectionReady;
-import io.junction.api.ServerOption;
 import io.junction.api.SniffResult;
 import io.junction.api.Sniffer;
 import io.junction.core.internal.route.Decision;
@@ -11,17 +9,16 @@ import io.junction.core.internal.route.Inspection;
 import io.junction.core.internal.route.ServerTarget;
 import io.junction.core.internal.route.Timeouts;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
-import java.net.InetSocketAddress;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -214,6 +211,21 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements In
     // ---------------------------------------------------------------- decide
 
     private void evaluate(ChannelHandlerContext ctx) {
+        if (gates > 0) {
+            // Inspection ended (delay, half-close) before a PROXY header or TLS handshake
+            // completed: the connection's addresses or plaintext are unknown, so it cannot be
+            // routed correctly.
+            decided = true;
+            cancelTimer();
+            counters.rejected.increment();
+            LOG.debug("{} {}: closed before its PROXY header or TLS handshake completed", routes.name(), facts.source());
+            ctx.close();
+            return;
+        }
+        if (routes.mode() != null) {
+            handOver(ctx);
+            return;
+        }
         Object decision = routes.decide(this);
         if (decision == Decision.WAIT) {
             if (!facts.inspectionEnded()) {
@@ -223,10 +235,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements In
             decision = Decision.NO_SERVER;
         }
         decided = true;
-        if (inspectTimer != null) {
-            inspectTimer.cancel(false);
-            inspectTimer = null;
-        }
+        cancelTimer();
         if (decision == Decision.REJECT) {
             counters.rejected.increment();
             LOG.debug("{} {}: rejected by tcp-request content rule", routes.name(), facts.source());
@@ -237,6 +246,35 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements In
             ctx.close();
         } else {
             connect(ctx, (ServerTarget) decision);
+        }
+    }
+
+    private void cancelTimer() {
+        if (inspectTimer != null) {
+            inspectTimer.cancel(false);
+            inspectTimer = null;
+        }
+    }
+
+    /**
+     * HTTP (or another non-TCP mode): the mode owns the connection from here on; it gets the
+     * bytes read so far and routes each request itself through the frontend's router.
+     */
+    private void handOver(ChannelHandlerContext ctx) {
+        decided = true;
+        cancelTimer();
+        ByteBuf initial = buffer != null ? buffer : Unpooled.EMPTY_BUFFER;
+        buffer = null;
+        Channel client = ctx.channel();
+        ctx.pipeline().remove(this);
+        counters.routed.increment();
+        client.attr(Listeners.SERVER).set("(mode " + routes.name() + ")");
+        try {
+            routes.mode().serve(client, initial, facts, routes.router());
+        } catch (RuntimeException e) {
+            counters.pluginError.increment();
+            LOG.warn("{}: proxy mode failed to take a connection from {}", routes.name(), facts.source(), e);
+            client.close();
         }
     }
 
@@ -251,31 +289,13 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements In
             return;
         }
         client.config().setAutoRead(false);
-        InetSocketAddress remote = server.address();
-        if (remote.getPort() == 0) {
-            remote = new InetSocketAddress(remote.getAddress(), facts.destination().getPort());
-        }
-        Timeouts timeouts = routes.timeouts();
-        ConnectRequest request = new ConnectRequest(client.eventLoop(), remote, new Relay(client, counters),
-                (int) Math.min(Integer.MAX_VALUE, timeouts.connect()));
-        request.option(ChannelOption.ALLOW_HALF_CLOSURE, Boolean.TRUE);
-        try {
-            for (ServerOption option : server.options()) {
-                option.prepare(request, facts);
-            }
-        } catch (RuntimeException e) {
-            counters.optionFailed.increment();
-            LOG.info("{} {}: cannot prepare the connection to {}: {}", routes.name(), facts.source(), server.id(),
-                    e.getMessage());
-            ctx.close();
-            return;
-        }
         ChannelFuture future;
         try {
-            future = server.connector().connect(request);
+            future = server.open(client.eventLoop(), new Relay(client, counters), facts);
         } catch (RuntimeException e) {
-            counters.pluginError.increment();
-            LOG.warn("{}: connector failed for {}", routes.name(), server.id(), e);
+            counters.optionFailed.increment();
+            LOG.info("{} {}: cannot open the connection to {}: {}", routes.name(), facts.source(), server.id(),
+                    e.toString());
             ctx.close();
             return;
         }
@@ -295,17 +315,6 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements In
         Channel out = future.channel();
         if (!client.isActive()) {
             out.close();
-            return;
-        }
-        try {
-            for (ServerOption option : server.options()) {
-                option.connected(out, facts);
-            }
-        } catch (RuntimeException e) {
-            counters.optionFailed.increment();
-            LOG.info("{} {}: server option failed on {}: {}", routes.name(), facts.source(), server.id(), e.getMessage());
-            out.close();
-            ctx.close();
             return;
         }
         Timeouts timeouts = routes.timeouts();

@@ -15,8 +15,11 @@ public final class BackendPool {
     private final ServerTarget[] rotation;
     private final AtomicInteger next = new AtomicInteger();
     private final Timeouts timeouts;
+    private final HttpRule[] httpRules;
+    private final java.util.Set<String> options;
 
-    public BackendPool(String name, List<ServerTarget> servers, List<Rule<ServerTarget>> useServer, Timeouts timeouts) {
+    public BackendPool(String name, List<ServerTarget> servers, List<Rule<ServerTarget>> useServer, Timeouts timeouts,
+            List<HttpRule> httpRules, java.util.Set<String> options) {
         this.name = name;
         this.servers = List.copyOf(servers);
         @SuppressWarnings("unchecked")
@@ -24,6 +27,18 @@ public final class BackendPool {
         this.useServer = rules;
         this.rotation = rotation(servers);
         this.timeouts = timeouts;
+        this.httpRules = httpRules.toArray(new HttpRule[0]);
+        this.options = java.util.Set.copyOf(options);
+    }
+
+    /** {@code http-request} rules of the backend section, applied after it was chosen. */
+    public HttpRule[] httpRules() {
+        return httpRules;
+    }
+
+    /** HTTP {@code option}s of the backend section. */
+    public java.util.Set<String> options() {
+        return options;
     }
 
     private static ServerTarget[] rotation(List<ServerTarget> servers) {

@@ -1,7 +1,21 @@
 package io.junction.core.internal.route;
 
+import io.junction.api.Facts;
+import io.junction.api.HeaderEditor;
+import io.junction.api.HttpAction;
+import io.junction.api.ProxyMode;
+import io.junction.api.RequestRoute;
+import io.junction.api.RequestRouter;
 import io.junction.api.Sniffer;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.EventLoop;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * A compiled frontend (or the frontend half of a {@code listen}): immutable. A connection takes
@@ -21,11 +35,15 @@ public final class FrontendRoutes {
     private final int peekLimit;
     private final Timeouts timeouts;
     private final int maxconn;
+    private final ProxyMode mode;
+    private final HttpRule[] httpRules;
+    private final HttpRouter router;
 
     public FrontendRoutes(String name, List<BindSpec> binds, List<ConnectionRule> connectionRules,
             List<ContentRule> contentRules,
             List<Rule<BackendPool>> useBackend, BackendPool defaultBackend, List<Sniffer> sniffers,
-            List<String> snifferNames, List<Integer> snifferBits, Timeouts timeouts, int maxconn) {
+            List<String> snifferNames, List<Integer> snifferBits, Timeouts timeouts, int maxconn, ProxyMode mode,
+            List<HttpRule> httpRules, Set<String> options) {
         this.name = name;
         this.binds = List.copyOf(binds);
         this.connectionRules = connectionRules.toArray(new ConnectionRule[0]);
@@ -47,6 +65,19 @@ public final class FrontendRoutes {
         this.peekLimit = limit;
         this.timeouts = timeouts;
         this.maxconn = maxconn;
+        this.mode = mode;
+        this.httpRules = httpRules.toArray(new HttpRule[0]);
+        this.router = mode == null ? null : new HttpRouter(options);
+    }
+
+    /** The proxy mode serving this frontend, or null for {@code mode tcp}. */
+    public ProxyMode mode() {
+        return mode;
+    }
+
+    /** The per-request router handed to {@link #mode()}; null in TCP mode. */
+    public RequestRouter router() {
+        return router;
     }
 
     public String name() {
@@ -153,6 +184,16 @@ public final class FrontendRoutes {
                 break;
             }
         }
+        Object backend = chooseBackend(inspection);
+        if (!(backend instanceof BackendPool pool)) {
+            return backend;
+        }
+        Object picked = pool.pick(inspection);
+        return picked == null ? Decision.NO_SERVER : picked;
+    }
+
+    /** {@code use_backend} rules, then the default: a {@link BackendPool} or a {@link Decision}. */
+    private Object chooseBackend(Inspection inspection) {
         BackendPool backend = defaultBackend;
         for (Rule<BackendPool> rule : useBackend) {
             Tri t = rule.condition().eval(inspection);
@@ -164,10 +205,141 @@ public final class FrontendRoutes {
                 break;
             }
         }
-        if (backend == null) {
-            return Decision.NO_SERVER;
+        return backend == null ? Decision.NO_SERVER : backend;
+    }
+
+    /** A route that answers a status instead of contacting a server. */
+    private record StatusRoute(int status) implements RequestRoute {
+        static final StatusRoute SERVICE_UNAVAILABLE = new StatusRoute(503);
+
+        @Override
+        public String serverId() {
+            return null;
         }
-        Object picked = backend.pick(inspection);
-        return picked == null ? Decision.NO_SERVER : picked;
+
+        @Override
+        public ChannelFuture connect(EventLoop loop, ChannelHandler handler, Facts facts) {
+            throw new IllegalStateException("status route " + status + " has no server");
+        }
+    }
+
+    /** A route to a server; one shared instance per server. */
+    private record ServerRoute(ServerTarget server) implements RequestRoute {
+        @Override
+        public int status() {
+            return 0;
+        }
+
+        @Override
+        public String serverId() {
+            return server.id();
+        }
+
+        @Override
+        public ChannelFuture connect(EventLoop loop, ChannelHandler handler, Facts facts) {
+            return server.open(loop, handler, facts);
+        }
+    }
+
+    /**
+     * The per-request rules of an HTTP frontend: {@code http-request} rules of the frontend,
+     * switching, the chosen backend's {@code http-request} rules, then its servers. Requests
+     * are complete when routed, so nothing is undecided: every fetch either has its sample or
+     * matches nothing.
+     */
+    private final class HttpRouter implements RequestRouter {
+        private final Set<String> options;
+        private final Map<ServerTarget, RequestRoute> routes = new IdentityHashMap<>();
+
+        HttpRouter(Set<String> frontendOptions) {
+            Set<String> all = new HashSet<>(frontendOptions);
+            for (BackendPool pool : reachable()) {
+                all.addAll(pool.options());
+                for (ServerTarget s : pool.servers()) {
+                    routes.put(s, s.pendingReason() == null ? new ServerRoute(s) : StatusRoute.SERVICE_UNAVAILABLE);
+                }
+            }
+            this.options = Set.copyOf(all);
+        }
+
+        private List<BackendPool> reachable() {
+            List<BackendPool> pools = new ArrayList<>();
+            if (defaultBackend != null) {
+                pools.add(defaultBackend);
+            }
+            for (Rule<BackendPool> r : useBackend) {
+                pools.add(r.target());
+            }
+            return pools;
+        }
+
+        @Override
+        public String frontend() {
+            return name;
+        }
+
+        @Override
+        public Set<String> options() {
+            return options;
+        }
+
+        @Override
+        public long timeout(String timeoutName) {
+            Timeouts t = switch (timeoutName) {
+                case "server", "connect" -> defaultBackend != null ? defaultBackend.timeouts() : timeouts;
+                default -> timeouts;
+            };
+            return t.byName(timeoutName);
+        }
+
+        @Override
+        public RequestRoute route(Facts request, HeaderEditor headers) {
+            Inspection inspection = new Inspection() {
+                @Override
+                public Facts facts() {
+                    return request;
+                }
+
+                @Override
+                public long activeSniffers() {
+                    return 0;
+                }
+
+                @Override
+                public boolean ended() {
+                    return true;
+                }
+            };
+            int status = apply(httpRules, inspection, headers, request);
+            if (status != HttpAction.CONTINUE) {
+                return new StatusRoute(status);
+            }
+            Object backend = chooseBackend(inspection);
+            if (!(backend instanceof BackendPool pool)) {
+                return StatusRoute.SERVICE_UNAVAILABLE;
+            }
+            status = apply(pool.httpRules(), inspection, headers, request);
+            if (status != HttpAction.CONTINUE) {
+                return new StatusRoute(status);
+            }
+            Object picked = pool.pick(inspection);
+            if (!(picked instanceof ServerTarget server)) {
+                return StatusRoute.SERVICE_UNAVAILABLE;
+            }
+            RequestRoute route = routes.get(server);
+            return route != null ? route : StatusRoute.SERVICE_UNAVAILABLE;
+        }
+
+        private int apply(HttpRule[] rules, Inspection inspection, HeaderEditor headers, Facts request) {
+            for (HttpRule rule : rules) {
+                if (rule.condition().eval(inspection) == Tri.TRUE) {
+                    int status = rule.action().apply(headers, request);
+                    if (status != HttpAction.CONTINUE) {
+                        return status;
+                    }
+                }
+            }
+            return HttpAction.CONTINUE;
+        }
     }
 }

@@ -1,7 +1,15 @@
 package io.junction.core.internal.route;
 
+import io.junction.api.ConnectRequest;
 import io.junction.api.Connector;
+import io.junction.api.Facts;
 import io.junction.api.ServerOption;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.EventLoop;
 import java.net.InetSocketAddress;
 
 /**
@@ -15,12 +23,51 @@ import java.net.InetSocketAddress;
  * @param connector opens the connection
  * @param options the server options in {@link ServerOption#stage()} order
  * @param pendingReason why this server cannot be used yet (an option's bundle is missing), or null
+ * @param connectTimeoutMillis {@code timeout connect} of its backend
  */
 public record ServerTarget(String backend, String name, InetSocketAddress address, int weight, Connector connector,
-        ServerOption[] options, String pendingReason) {
+        ServerOption[] options, String pendingReason, int connectTimeoutMillis) {
 
     public String id() {
         return backend + "/" + name;
+    }
+
+    /**
+     * Event loop: opens a connection to this server on {@code loop} with {@code handler} first
+     * in its pipeline, every server option applied in stage order (prepare before the connect,
+     * connected after it). The returned future succeeds only once every option's
+     * {@code connected} ran; it fails when an option refuses the connection or the connect
+     * fails. Never blocks.
+     */
+    public ChannelFuture open(EventLoop loop, ChannelHandler handler, Facts facts) {
+        InetSocketAddress remote = address;
+        if (remote.getPort() == 0) {
+            remote = new InetSocketAddress(remote.getAddress(), facts.destination().getPort());
+        }
+        ConnectRequest request = new ConnectRequest(loop, remote, handler, connectTimeoutMillis);
+        request.option(ChannelOption.ALLOW_HALF_CLOSURE, Boolean.TRUE);
+        for (ServerOption option : options) {
+            option.prepare(request, facts);
+        }
+        ChannelFuture connect = connector.connect(request);
+        Channel channel = connect.channel();
+        ChannelPromise done = channel.newPromise();
+        connect.addListener(f -> {
+            if (!f.isSuccess()) {
+                done.tryFailure(f.cause());
+                return;
+            }
+            try {
+                for (ServerOption option : options) {
+                    option.connected(channel, facts);
+                }
+                done.trySuccess();
+            } catch (RuntimeException e) {
+                channel.close();
+                done.tryFailure(e);
+            }
+        });
+        return done;
     }
 
     @Override

@@ -178,7 +178,8 @@ class ConfigCompilerTest {
 
     @Test
     void httpModeIsPendingUntilItsBundleIsThere() throws IOException {
-        CompiledConfig c = compile("listen http-server\n bind :80\n mode http\n server d 127.0.0.1:1\n", FakePlugins.all());
+        CompiledConfig c = compile("listen http-server\n bind :80\n mode http\n server d 127.0.0.1:1\n",
+                FakePlugins.withoutSniffer());
         assertFalse(c.hasErrors(), problems(c));
         assertTrue(problems(c).contains(":3: pending: mode http"), problems(c));
         assertEquals(List.of(), c.frontends());

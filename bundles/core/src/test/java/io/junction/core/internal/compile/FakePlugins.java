@@ -3,6 +3,10 @@ package io.junction.core.internal.compile;
 import io.junction.api.ConfigContext;
 import io.junction.api.ConfigException;
 import io.junction.api.ConnectionActionProvider;
+import io.junction.api.FetchProvider;
+import io.junction.api.HttpAction;
+import io.junction.api.HttpActionProvider;
+import io.junction.api.ProxyMode;
 import io.junction.api.Connector;
 import io.junction.api.FactKey;
 import io.junction.api.Facts;
@@ -119,6 +123,44 @@ public final class FakePlugins {
         return (client, facts) -> { };
     };
 
+    /** The request's headers, as a fake HTTP mode would store them. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public static final FactKey<Map<String, String>> HEADERS = (FactKey) FactKey.of("http.headers", Map.class);
+
+    /** {@code hdr(NAME)}: a header of the request (lower-case names). */
+    public static final FetchProvider HDR = (keyword, args, context) -> {
+        if (args.size() != 1) {
+            throw new ConfigException("hdr takes a header name");
+        }
+        String name = args.get(0).toLowerCase(Locale.ROOT);
+        return new Fetch() {
+            @Override
+            public SampleType type() {
+                return SampleType.STRING;
+            }
+
+            @Override
+            public Object sample(Facts facts) {
+                Map<String, String> headers = facts.get(HEADERS);
+                return headers == null ? null : headers.get(name);
+            }
+        };
+    };
+
+    public static final ProxyMode HTTP_MODE = (client, initial, facts, router) -> {
+        throw new UnsupportedOperationException("not used by compile tests");
+    };
+
+    /** {@code set-header NAME VALUE}. */
+    public static final HttpActionProvider SET_HEADER = (keyword, args, context) -> {
+        String name = args.next("a header name");
+        String value = args.next("a value");
+        return (headers, request) -> {
+            headers.set(name, value);
+            return HttpAction.CONTINUE;
+        };
+    };
+
     private FakePlugins() {
     }
 
@@ -126,14 +168,15 @@ public final class FakePlugins {
     public static Plugins all() {
         Map<Object, String> protocols = new HashMap<>();
         protocols.put(SNIFFER, "tls");
-        return new Plugins(Map.of("req.ssl_sni", SNIFFER, "req.ssl_hello_type", SNIFFER), Map.of("str", STR), Map.of(),
+        return new Plugins(Map.of("req.ssl_sni", SNIFFER, "req.ssl_hello_type", SNIFFER, "hdr", HDR), Map.of("str", STR),
+                Map.of(),
                 Map.of(), Map.of("tcp", CONNECTOR), Map.of("tcp", LISTENER), null, protocols,
-                Map.of("expect-proxy", EXPECT_PROXY));
+                Map.of("expect-proxy", EXPECT_PROXY), Map.of("http", HTTP_MODE), Map.of("set-header", SET_HEADER));
     }
 
     /** Everything but the sniffer, as before the TLS sniffer bundle is installed. */
     public static Plugins withoutSniffer() {
         return new Plugins(Map.of(), Map.of("str", STR), Map.of(), Map.of(), Map.of("tcp", CONNECTOR),
-                Map.of("tcp", LISTENER), null, Map.of(), Map.of());
+                Map.of("tcp", LISTENER), null, Map.of(), Map.of(), Map.of(), Map.of());
     }
 }

@@ -153,6 +153,51 @@ class RoutingTest {
     }
 
     @Test
+    void httpRequestsAreRoutedByHostWithHeaderActions() throws Exception {
+        FrontendRoutes f = frontend("listen http-server\n bind :80\n mode http\n option forwardfor\n"
+                + " acl app2-host hdr(host) -i app2.example.com\n"
+                + " use-server app1 if hdr(host) -i app1.example.com\n server app1 127.0.0.1:3000 weight 0\n"
+                + " http-request set-header X-Forwarded-Proto https if app2-host\n"
+                + " use-server app2 if app2-host\n server app2 127.0.0.1:8080 weight 0\n");
+        assertTrue(f.mode() != null);
+        assertEquals(java.util.Set.of("forwardfor"), f.router().options());
+        Map<String, String> edited = new HashMap<>();
+        io.junction.api.HeaderEditor headers = new io.junction.api.HeaderEditor() {
+            @Override
+            public String get(CharSequence name) {
+                return edited.get(name.toString());
+            }
+
+            @Override
+            public void set(CharSequence name, CharSequence value) {
+                edited.put(name.toString(), value.toString());
+            }
+
+            @Override
+            public void add(CharSequence name, CharSequence value) {
+                edited.put(name.toString(), value.toString());
+            }
+
+            @Override
+            public void remove(CharSequence name) {
+                edited.remove(name.toString());
+            }
+        };
+        Conn app1 = new Conn(f);
+        app1.put(FakePlugins.HEADERS, Map.of("host", "APP1.example.com"));
+        assertEquals("http-server/app1", f.router().route(app1, headers).serverId());
+        assertEquals(Map.of(), edited);
+        Conn app2 = new Conn(f);
+        app2.put(FakePlugins.HEADERS, Map.of("host", "app2.example.com"));
+        assertEquals("http-server/app2", f.router().route(app2, headers).serverId());
+        assertEquals(Map.of("X-Forwarded-Proto", "https"), edited);
+        Conn other = new Conn(f);
+        other.put(FakePlugins.HEADERS, Map.of("host", "other.example.com"));
+        assertEquals(503, f.router().route(other, headers).status(), "no default server: 503");
+        assertEquals(10_000, f.router().timeout("http-request"));
+    }
+
+    @Test
     void articleSniRouting() throws Exception {
         FrontendRoutes f = frontend(ConfigCompilerTest.ARTICLE_SNI);
         assertEquals("app1-tls", server(new Conn(f).receive("HELLO app1.example.com\n")));

@@ -1,0 +1,31 @@
+package io.junction.api;
+
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.EventLoop;
+
+/**
+ * Where one HTTP request goes: a server, or a status to answer without contacting any server.
+ * Returned by {@link RequestRouter#route}.
+ */
+public interface RequestRoute {
+
+    /**
+     * A status to answer instead of forwarding (503 when no server takes the request, 403 for
+     * {@code http-request deny}), or 0 when {@link #serverId()} is set.
+     */
+    int status();
+
+    /** {@code backend/server}, stable across reloads for the same server line; the key of a connection pool. */
+    String serverId();
+
+    /**
+     * Event loop: opens a new connection to the server with every server option applied
+     * (transparent bind, PROXY header, TLS), on {@code loop}, with {@code handler} first in its
+     * pipeline and auto-read off. The connect timeout applies.
+     *
+     * @param facts the facts the server options read (the client's addresses, SNI for
+     *        {@code sni req.hdr(host)})
+     */
+    ChannelFuture connect(EventLoop loop, ChannelHandler handler, Facts facts);
+}
