@@ -9,6 +9,9 @@ public interface HeaderEditor {
     /** The first value of a header, or null. */
     String get(CharSequence name);
 
+    /** Every value of a header in order (empty when absent). Allocates: for rules, not per byte. */
+    java.util.List<String> getAll(CharSequence name);
+
     /** Replaces every value of a header with one value. */
     void set(CharSequence name, CharSequence value);
 

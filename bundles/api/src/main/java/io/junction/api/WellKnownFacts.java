@@ -17,6 +17,19 @@ public final class WellKnownFacts {
     @SuppressWarnings({"unchecked", "rawtypes"})
     public static final FactKey<List<String>> TLS_ALPN = (FactKey) FactKey.of("req.ssl_alpn", List.class);
 
+    /**
+     * The HTTP request line's method (RFC 9112 section 3). Stored per request by the HTTP mode,
+     * or for the first request of a TCP connection by the HTTP sniffer; the {@code method}
+     * fetch reads it in both modes.
+     */
+    public static final FactKey<String> HTTP_METHOD = FactKey.of("method", String.class);
+
+    /** The request-target as sent (RFC 9112 section 3.2), e.g. {@code /a/b?c=d}. */
+    public static final FactKey<String> HTTP_URI = FactKey.of("url", String.class);
+
+    /** The request's header fields, read-only use by fetches ({@code hdr}, {@code req.hdr}). */
+    public static final FactKey<HeaderEditor> HTTP_HEADERS = FactKey.of("hdr", HeaderEditor.class);
+
     private WellKnownFacts() {
     }
 }

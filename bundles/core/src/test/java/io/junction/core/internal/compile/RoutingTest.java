@@ -169,6 +169,12 @@ class RoutingTest {
             }
 
             @Override
+            public List<String> getAll(CharSequence name) {
+                String v = edited.get(name.toString());
+                return v == null ? List.of() : List.of(v);
+            }
+
+            @Override
             public void set(CharSequence name, CharSequence value) {
                 edited.put(name.toString(), value.toString());
             }
