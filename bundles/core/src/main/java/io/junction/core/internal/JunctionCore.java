@@ -88,8 +88,20 @@ public final class JunctionCore {
         Router r = new Router(files, longProperty(POLL, 1000), longProperty(GRACE, 5000),
                 () -> registry.snapshot(transport));
         router = r;
-        r.start();
         adminRegistration = context.registerService(RouterAdmin.class, r, null);
+        // At boot, plugins at the same start level register a moment after us: compiling now
+        // would report their keywords as pending for nothing. Start once the framework has
+        // started (at once when we are installed into a running framework).
+        if (context.getBundle(0).getState() == Bundle.ACTIVE) {
+            r.start();
+        } else {
+            startedListener = event -> {
+                if (event.getType() == FrameworkEvent.STARTED && router == r) {
+                    r.start();
+                }
+            };
+            context.addFrameworkListener(startedListener);
+        }
     }
 
     @Deactivate

@@ -50,6 +50,7 @@ public final class Router implements RouterAdmin {
     private final AtomicBoolean recompileQueued = new AtomicBoolean();
     private final Map<Path, byte[]> seen = new HashMap<>();
     private volatile CompiledConfig running;
+    private volatile boolean started;
     private List<String> lastReport = List.of();
     private long generation;
 
@@ -67,13 +68,14 @@ public final class Router implements RouterAdmin {
 
     /** Loads the configuration now and then watches the files. */
     public void start() {
+        started = true;
         thread.execute(() -> reload("start"));
         thread.scheduleWithFixedDelay(this::poll, pollMillis, pollMillis, TimeUnit.MILLISECONDS);
     }
 
     /** Any thread: the set of plugin services changed; recompile soon. */
     public void pluginsChanged() {
-        if (recompileQueued.compareAndSet(false, true)) {
+        if (started && recompileQueued.compareAndSet(false, true)) {
             thread.schedule(() -> {
                 recompileQueued.set(false);
                 reload("plugins changed");

@@ -137,8 +137,17 @@ public final class Listeners {
         Bound b = new Bound(future.channel(), factory, served);
         holder[0] = b;
         bound.put(key, b);
-        LOG.info("junction: listening on {} ({})", future.channel().localAddress(), served.routes().name());
+        LOG.info("junction: listening on {} ({})", display(future.channel().localAddress()), served.routes().name());
         return null;
+    }
+
+    /** {@code 127.0.0.1:8443} / {@code [::1]:8443}, not Java's {@code /127.0.0.1:8443}. */
+    static String display(java.net.SocketAddress address) {
+        if (address instanceof java.net.InetSocketAddress inet && inet.getAddress() != null) {
+            String host = inet.getAddress().getHostAddress();
+            return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + inet.getPort();
+        }
+        return String.valueOf(address);
     }
 
     /** Event loop of the new connection: admission, bind options, then the connection handler. */
@@ -207,7 +216,7 @@ public final class Listeners {
     public synchronized List<String> addresses() {
         List<String> out = new ArrayList<>();
         for (Bound b : bound.values()) {
-            out.add(b.served.routes().name() + " " + b.channel.localAddress());
+            out.add(b.served.routes().name() + " " + display(b.channel.localAddress()));
         }
         return out;
     }
