@@ -6,6 +6,8 @@ import io.junction.core.internal.compile.Plugins;
 import io.junction.core.internal.config.ConfigProblem;
 import io.junction.core.internal.config.HaproxyConfigReader;
 import io.junction.core.internal.net.Counters;
+import io.junction.core.internal.net.HealthChecker;
+import io.junction.core.internal.route.ServerState;
 import io.junction.core.internal.net.Listeners;
 import io.junction.core.internal.route.CompiledConfig;
 import java.io.IOException;
@@ -46,6 +48,9 @@ public final class Router implements RouterAdmin {
     private final Supplier<Plugins> plugins;
     private final Counters counters = new Counters();
     private final Listeners listeners = new Listeners(counters);
+    private final HealthChecker health = new HealthChecker();
+    /** Server states by server line, so health and connection counts survive reloads. */
+    private final Map<String, ServerState> states = new java.util.concurrent.ConcurrentHashMap<>();
     private final ScheduledExecutorService thread;
     private final AtomicBoolean recompileQueued = new AtomicBoolean();
     private final Map<Path, byte[]> seen = new HashMap<>();
@@ -131,7 +136,9 @@ public final class Router implements RouterAdmin {
                 seen.put(file, readOrNull(file));
             }
             Plugins p = plugins.get();
-            CompiledConfig compiled = check(files, p);
+            HaproxyConfigReader.Result read = HaproxyConfigReader.read(files);
+            CompiledConfig compiled = ConfigCompiler.compile(read.sections(), read.problems(), p,
+                    key -> states.computeIfAbsent(key, ServerState::new));
             for (ConfigProblem problem : compiled.problems()) {
                 report.add(problem.toString());
             }
@@ -158,6 +165,8 @@ public final class Router implements RouterAdmin {
             }
             running = compiled;
             generation++;
+            health.update(compiled, p.transport() == null ? null : p.transport().workerGroup());
+            states.keySet().retainAll(liveStateKeys(compiled));
             LOG.info("junction: configuration applied ({}): {} frontends, generation {}", why,
                     compiled.frontends().size(), generation);
             report.add("configuration applied: " + compiled.frontends().size() + " frontends, generation " + generation);
@@ -214,8 +223,21 @@ public final class Router implements RouterAdmin {
         return files;
     }
 
+    private static java.util.Set<String> liveStateKeys(CompiledConfig compiled) {
+        java.util.Set<String> keys = new java.util.HashSet<>();
+        for (var f : compiled.frontends()) {
+            for (var pool : f.reachableBackends()) {
+                for (var s : pool.servers()) {
+                    keys.add(s.state().key());
+                }
+            }
+        }
+        return keys;
+    }
+
     /** Closes listeners, drains live connections for the grace period, stops the config thread. */
     public void stop() {
+        health.stop();
         thread.shutdownNow();
         try {
             thread.awaitTermination(5, TimeUnit.SECONDS);

@@ -21,7 +21,10 @@ import io.junction.api.Words;
 import io.junction.core.internal.config.ConfigLine;
 import io.junction.core.internal.config.ConfigProblem;
 import io.junction.core.internal.config.ConfigSection;
+import io.junction.core.internal.route.Balance;
 import io.junction.core.internal.route.BackendPool;
+import io.junction.core.internal.route.HealthCheck;
+import io.junction.core.internal.route.ServerState;
 import io.junction.core.internal.route.BindSpec;
 import io.junction.core.internal.route.CompiledConfig;
 import io.junction.core.internal.route.Condition;
@@ -76,8 +79,11 @@ public final class ConfigCompiler {
     private final Map<Sniffer, Integer> snifferBits = new IdentityHashMap<>();
     private int globalMaxconn = DEFAULT_MAXCONN;
 
-    private ConfigCompiler(Plugins plugins) {
+    private final java.util.function.Function<String, ServerState> states;
+
+    private ConfigCompiler(Plugins plugins, java.util.function.Function<String, ServerState> states) {
         this.plugins = plugins;
+        this.states = states;
     }
 
     /**
@@ -86,7 +92,16 @@ public final class ConfigCompiler {
      * @param readProblems syntax problems found while reading; carried into the result
      */
     public static CompiledConfig compile(List<ConfigSection> sections, List<ConfigProblem> readProblems, Plugins plugins) {
-        ConfigCompiler compiler = new ConfigCompiler(plugins);
+        return compile(sections, readProblems, plugins, ServerState::new);
+    }
+
+    /**
+     * Config thread: as {@link #compile(List, List, Plugins)}, with server states looked up by
+     * key so that health and connection counts survive a reload of the same server line.
+     */
+    public static CompiledConfig compile(List<ConfigSection> sections, List<ConfigProblem> readProblems, Plugins plugins,
+            java.util.function.Function<String, ServerState> states) {
+        ConfigCompiler compiler = new ConfigCompiler(plugins, states);
         compiler.problems.addAll(readProblems);
         List<FrontendRoutes> frontends = compiler.compileAll(sections);
         List<ConfigProblem> sorted = new ArrayList<>(compiler.problems);
@@ -147,10 +162,20 @@ public final class ConfigCompiler {
         int maxconn;
         ConfigLine modeLine;
         final Map<String, ConfigLine> options = new LinkedHashMap<>();
+        Balance balance = Balance.ROUNDROBIN;
+        int retries = 3;
+        boolean redispatch;
+        List<String> httpchk;
+        long checkTimeout = -1;
 
         Defaults copy() {
             Defaults d = new Defaults();
             d.options.putAll(options);
+            d.balance = balance;
+            d.retries = retries;
+            d.redispatch = redispatch;
+            d.httpchk = httpchk;
+            d.checkTimeout = checkTimeout;
             d.mode = mode;
             d.timeouts = timeouts;
             d.maxconn = maxconn;
@@ -177,6 +202,11 @@ public final class ConfigCompiler {
         /** {@code option} names that shape HTTP mode, with the line that set them. */
         final Map<String, ConfigLine> options = new LinkedHashMap<>();
         final Map<String, List<ConfigLine>> acls = new LinkedHashMap<>();
+        Balance balance;
+        int retries;
+        boolean redispatch;
+        List<String> httpchk;
+        long checkTimeout;
         /** Why this proxy cannot be served (a pending mode or access rule), or null. */
         String pendingReason;
         /** Named ACLs compiled so far, with the sniffer bits they need. */
@@ -189,6 +219,11 @@ public final class ConfigCompiler {
             this.timeouts = defaults.timeouts;
             this.maxconn = defaults.maxconn;
             this.options.putAll(defaults.options);
+            this.balance = defaults.balance;
+            this.retries = defaults.retries;
+            this.redispatch = defaults.redispatch;
+            this.httpchk = defaults.httpchk;
+            this.checkTimeout = defaults.checkTimeout;
         }
 
         String name() {
@@ -286,13 +321,25 @@ public final class ConfigCompiler {
                     d.mode = mode(line, w);
                     d.modeLine = line;
                 }
-                case "timeout" -> d.timeouts = timeout(line, w, d.timeouts);
                 case "maxconn" -> d.maxconn = positiveInt(line, w, 1, d.maxconn);
                 case "option" -> {
                     if (w.size() >= 2 && HTTP_OPTIONS.contains(w.get(1))) {
                         d.options.put(w.get(1), line);
+                    } else if (w.size() >= 2 && w.get(1).equals("httpchk")) {
+                        d.httpchk = w.subList(2, w.size());
+                    } else if (w.size() >= 2 && w.get(1).equals("redispatch")) {
+                        d.redispatch = true;
                     } else {
                         option(line, w);
+                    }
+                }
+                case "balance" -> d.balance = balance(line, w, d.balance);
+                case "retries" -> d.retries = nonNegativeInt(line, w, d.retries);
+                case "timeout" -> {
+                    if (w.size() == 3 && w.get(1).equals("check")) {
+                        d.checkTimeout = checkTimeout(line, w, d.checkTimeout);
+                    } else {
+                        d.timeouts = timeout(line, w, d.timeouts);
                     }
                 }
                 default -> commonProxyKeyword(line, w, "defaults");
@@ -308,15 +355,7 @@ public final class ConfigCompiler {
                     warning(line, "log targets are not supported; Junction logs to stdout/stderr");
                 }
             }
-            case "balance" -> {
-                if (w.size() < 2) {
-                    error(line, "'balance' needs an algorithm, e.g. roundrobin");
-                } else if (!w.get(1).equals("roundrobin") && !w.get(1).equals("static-rr")) {
-                    error(line, "balance '" + w.get(1) + "' is not implemented yet; use roundrobin");
-                }
-            }
             case "option" -> option(line, w);
-            case "retries" -> warning(line, "'retries' accepted, not applied: a failed connect closes the client connection");
             case "description", "id", "enabled" -> {
             }
             case "default-server", "errorfile", "http-reuse", "compression", "stats", "cookie", "hash-type",
@@ -336,10 +375,9 @@ public final class ConfigCompiler {
         switch (w.get(1)) {
             case "tcplog", "httplog", "dontlognull", "logasap", "log-separate-errors", "log-health-checks" ->
                     warning(line, "option " + w.get(1) + " accepted: Junction logs each connection at debug level");
-            case "redispatch", "tcpka", "clitcpka", "srvtcpka", "splice-auto", "splice-request", "splice-response",
+            case "tcpka", "clitcpka", "srvtcpka", "splice-auto", "splice-request", "splice-response",
                     "abortonclose", "nolinger", "socket-stats" ->
                     warning(line, "option " + w.get(1) + " accepted, not applied by Junction yet");
-            case "httpchk" -> warning(line, "option httpchk: health checks are not implemented yet");
             default -> error(line, "unknown option '" + w.get(1) + "'");
         }
     }
@@ -381,7 +419,7 @@ public final class ConfigCompiler {
             case "tunnel" -> t.withTunnel(ms);
             case "http-request" -> t.withHttpRequest(ms);
             case "http-keep-alive" -> t.withHttpKeepAlive(ms);
-            case "queue", "check", "client-fin", "server-fin", "tarpit" -> {
+            case "queue", "client-fin", "server-fin", "tarpit" -> {
                 warning(line, "timeout " + w.get(1) + " accepted, not applied in TCP mode");
                 yield t;
             }
@@ -390,6 +428,48 @@ public final class ConfigCompiler {
                 yield t;
             }
         };
+    }
+
+    private Balance balance(ConfigLine line, List<String> w, Balance fallback) {
+        if (w.size() != 2) {
+            error(line, "'balance' takes one algorithm: roundrobin, static-rr, leastconn or source");
+            return fallback;
+        }
+        return switch (w.get(1)) {
+            case "roundrobin", "static-rr" -> Balance.ROUNDROBIN;
+            case "leastconn" -> Balance.LEASTCONN;
+            case "source" -> Balance.SOURCE;
+            default -> {
+                error(line, "balance '" + w.get(1) + "' is not supported; use roundrobin, static-rr, leastconn or source");
+                yield fallback;
+            }
+        };
+    }
+
+    private int nonNegativeInt(ConfigLine line, List<String> w, int fallback) {
+        if (w.size() != 2) {
+            error(line, "'" + line.keyword() + "' takes one number");
+            return fallback;
+        }
+        try {
+            int v = Integer.parseInt(w.get(1));
+            if (v < 0 || v > 100) {
+                throw new NumberFormatException();
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            error(line, "'" + w.get(1) + "' is not a number from 0 to 100");
+            return fallback;
+        }
+    }
+
+    private long checkTimeout(ConfigLine line, List<String> w, long fallback) {
+        try {
+            return Durations.parseMillis(w.get(2));
+        } catch (ConfigException e) {
+            error(line, e.getMessage());
+            return fallback;
+        }
     }
 
     private int positiveInt(ConfigLine line, List<String> w, int index, int fallback) {
@@ -421,8 +501,16 @@ public final class ConfigCompiler {
                     d.mode = mode(line, w);
                     d.modeLine = line;
                 }
-                case "timeout" -> d.timeouts = timeout(line, w, d.timeouts);
+                case "timeout" -> {
+                    if (w.size() == 3 && w.get(1).equals("check")) {
+                        d.checkTimeout = checkTimeout(line, w, d.checkTimeout);
+                    } else {
+                        d.timeouts = timeout(line, w, d.timeouts);
+                    }
+                }
                 case "maxconn" -> d.maxconn = positiveInt(line, w, 1, d.maxconn);
+                case "balance" -> d.balance = balance(line, w, d.balance);
+                case "retries" -> d.retries = nonNegativeInt(line, w, d.retries);
                 case "bind" -> {
                     if (front) {
                         d.binds.add(line);
@@ -448,6 +536,10 @@ public final class ConfigCompiler {
                 case "option" -> {
                     if (w.size() >= 2 && HTTP_OPTIONS.contains(w.get(1))) {
                         d.options.put(w.get(1), line);
+                    } else if (w.size() >= 2 && w.get(1).equals("httpchk")) {
+                        d.httpchk = w.subList(2, w.size());
+                    } else if (w.size() >= 2 && w.get(1).equals("redispatch")) {
+                        d.redispatch = true;
                     } else {
                         option(line, w);
                     }
@@ -573,7 +665,7 @@ public final class ConfigCompiler {
             }
         }
         pools.put(d.name(), new BackendPool(d.name(), new ArrayList<>(servers.values()), rules, d.timeouts,
-                httpRules(d), d.options.keySet()));
+                httpRules(d), d.options.keySet(), d.balance, d.retries, d.redispatch));
         poolSniffers.put(d.name(), mask);
     }
 
@@ -593,6 +685,11 @@ public final class ConfigCompiler {
         }
         int weight = 1;
         boolean disabled = false;
+        boolean check = false;
+        long inter = 2_000;
+        int rise = 2;
+        int fall = 3;
+        int checkPort = 0;
         String pendingReason = null;
         List<ServerOption> options = new ArrayList<>();
         LineWords words = new LineWords(line, 3);
@@ -615,9 +712,27 @@ public final class ConfigCompiler {
                     }
                     case "disabled" -> disabled = true;
                     case "enabled" -> disabled = false;
-                    case "check", "no-check" -> warning(line, "'" + keyword
-                            + "': health checks are not implemented yet; the server is always considered up");
-                    case "inter", "fastinter", "downinter", "rise", "fall", "port", "addr", "maxconn", "id" -> {
+                    case "check" -> check = true;
+                    case "no-check" -> check = false;
+                    case "inter" -> inter = Durations.parseMillis(words.next("an interval, e.g. 2s"));
+                    case "fastinter", "downinter" -> {
+                        words.next("an interval");
+                        warning(line, "'" + keyword + "' accepted; Junction checks every 'inter' in every state");
+                    }
+                    case "rise" -> rise = checkCount(words.next("a count"), keyword);
+                    case "fall" -> fall = checkCount(words.next("a count"), keyword);
+                    case "port" -> {
+                        String v = words.next("a port");
+                        try {
+                            checkPort = Integer.parseInt(v);
+                        } catch (NumberFormatException e) {
+                            checkPort = -1;
+                        }
+                        if (checkPort < 1 || checkPort > 65535) {
+                            throw new ConfigException("check port must be 1..65535, got '" + v + "'");
+                        }
+                    }
+                    case "addr", "maxconn", "id" -> {
                         words.next("a value for " + keyword);
                         warning(line, "'" + keyword + "' accepted, not applied by Junction yet");
                     }
@@ -652,8 +767,47 @@ public final class ConfigCompiler {
             pendingReason = pendingReason == null ? "server is disabled" : pendingReason;
         }
         options.sort(Comparator.comparingInt(ServerOption::stage));
+        HealthCheck healthCheck = null;
+        if (check) {
+            healthCheck = new HealthCheck(inter, rise, fall, checkPort, httpCheckRequest(d.httpchk, address.address()),
+                    d.checkTimeout > 0 ? d.checkTimeout : Math.min(inter, d.timeouts.connect()));
+        }
+        ServerState state = states.apply(d.name() + "/" + name + "@" + address.address());
         return new ServerTarget(d.name(), name, address.address(), weight, connector,
-                options.toArray(new ServerOption[0]), pendingReason, (int) Math.min(Integer.MAX_VALUE, d.timeouts.connect()));
+                options.toArray(new ServerOption[0]), pendingReason, (int) Math.min(Integer.MAX_VALUE, d.timeouts.connect()),
+                state, healthCheck);
+    }
+
+    private static int checkCount(String v, String keyword) throws ConfigException {
+        try {
+            int n = Integer.parseInt(v);
+            if (n >= 1 && n <= 100) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new ConfigException(keyword + " must be a number from 1 to 100, got '" + v + "'");
+    }
+
+    /**
+     * {@code option httpchk [METHOD] [URI] [VERSION]} (HAProxy 4.2): defaults OPTIONS, /,
+     * HTTP/1.0. An HTTP/1.1 check gets a Host header (RFC 9112 section 3.2 requires it).
+     */
+    static byte[] httpCheckRequest(List<String> httpchk, java.net.InetSocketAddress server) {
+        if (httpchk == null) {
+            return null;
+        }
+        String method = httpchk.size() > 0 ? httpchk.get(0) : "OPTIONS";
+        String uri = httpchk.size() > 1 ? httpchk.get(1) : "/";
+        String version = httpchk.size() > 2 ? httpchk.get(2) : "HTTP/1.0";
+        StringBuilder sb = new StringBuilder().append(method).append(' ').append(uri).append(' ').append(version).append("\r\n");
+        if (version.equals("HTTP/1.1")) {
+            String host = server.getAddress().getHostAddress();
+            sb.append("Host: ").append(host.indexOf(':') >= 0 ? "[" + host + "]" : host).append("\r\n");
+        }
+        sb.append("Connection: close\r\n\r\n");
+        return sb.toString().getBytes(StandardCharsets.ISO_8859_1);
     }
 
     // ------------------------------------------------------------------ frontends

@@ -3,6 +3,7 @@ package io.junction.core.internal.net;
 import io.junction.api.InspectionReady;
 import io.junction.api.SniffResult;
 import io.junction.api.Sniffer;
+import io.junction.core.internal.route.BackendPool;
 import io.junction.core.internal.route.Decision;
 import io.junction.core.internal.route.FrontendRoutes;
 import io.junction.core.internal.route.Inspection;
@@ -46,6 +47,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements In
     private boolean clientInputShutdown;
     private ScheduledFuture<?> inspectTimer;
     private Channel outbound;
+    /** HAProxy's turn-around delay before retrying the same server. */
+    static final long RETRY_DELAY_MILLIS = 1_000;
+
+    /** Connect attempts after the first (for {@code retries}). */
+    private int attempts;
     /** Options (PROXY header, TLS handshake) that must finish before rules are evaluated. */
     private int gates;
 
@@ -303,13 +309,45 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements In
         future.addListener(f -> connected(ctx, server, (ChannelFuture) f));
     }
 
+    /**
+     * HAProxy's {@code retries} and {@code option redispatch}: after a failed connect, try again
+     * (up to {@code retries} times), on another available server with redispatch, else on the
+     * same one after a turn-around delay of min(timeout connect, 1 s), so that a restarting
+     * server is not hammered.
+     *
+     * @return false when no retry is left: the caller closes the client
+     */
+    private boolean retry(ChannelHandlerContext ctx, ServerTarget server) {
+        BackendPool pool = routes.backendOf(server);
+        if (pool == null || attempts >= pool.retries() || !ctx.channel().isActive()) {
+            return false;
+        }
+        attempts++;
+        counters.retries.increment();
+        ServerTarget next = pool.redispatch() ? pool.balance(this, server) : null;
+        if (next != null && next != server) {
+            LOG.debug("{} {}: redispatching to {} (attempt {})", routes.name(), facts.source(), next.id(), attempts + 1);
+            connect(ctx, next);
+        } else {
+            long delay = Math.min(routes.timeouts().connect(), RETRY_DELAY_MILLIS);
+            ctx.executor().schedule(() -> {
+                if (ctx.channel().isActive()) {
+                    connect(ctx, server);
+                }
+            }, delay, TimeUnit.MILLISECONDS);
+        }
+        return true;
+    }
+
     private void connected(ChannelHandlerContext ctx, ServerTarget server, ChannelFuture future) {
         Channel client = ctx.channel();
         if (!future.isSuccess()) {
             counters.connectFailed.increment();
             LOG.debug("{} {}: connect to {} ({}) failed: {}", routes.name(), facts.source(), server.id(),
                     server.address(), future.cause().toString());
-            ctx.close();
+            if (!retry(ctx, server)) {
+                ctx.close();
+            }
             return;
         }
         Channel out = future.channel();

@@ -19,6 +19,7 @@ public final class Counters {
     final LongAdder inspectTimeout = new LongAdder();
     final LongAdder peekLimit = new LongAdder();
     final LongAdder connectFailed = new LongAdder();
+    final LongAdder retries = new LongAdder();
     final LongAdder serverUnusable = new LongAdder();
     final LongAdder maxconnRefused = new LongAdder();
     final LongAdder idleTimeout = new LongAdder();
@@ -46,6 +47,7 @@ public final class Counters {
         m.put("inspect_timeout", inspectTimeout.sum());
         m.put("peek_limit", peekLimit.sum());
         m.put("connect_failed", connectFailed.sum());
+        m.put("retries", retries.sum());
         m.put("server_unusable", serverUnusable.sum());
         m.put("maxconn_refused", maxconnRefused.sum());
         m.put("idle_timeout", idleTimeout.sum());

@@ -11,34 +11,33 @@ public final class BackendPool {
     private final String name;
     private final List<ServerTarget> servers;
     private final Rule<ServerTarget>[] useServer;
-    /** Weighted round robin, precomputed: each server index repeated weight/gcd times. */
+    /** Weighted round robin, precomputed: each server repeated weight/gcd times, interleaved. */
     private final ServerTarget[] rotation;
+    /** Servers with weight > 0, for leastconn and source. */
+    private final ServerTarget[] weighted;
     private final AtomicInteger next = new AtomicInteger();
     private final Timeouts timeouts;
     private final HttpRule[] httpRules;
     private final java.util.Set<String> options;
+    private final Balance balance;
+    private final int retries;
+    private final boolean redispatch;
 
     public BackendPool(String name, List<ServerTarget> servers, List<Rule<ServerTarget>> useServer, Timeouts timeouts,
-            List<HttpRule> httpRules, java.util.Set<String> options) {
+            List<HttpRule> httpRules, java.util.Set<String> options, Balance balance, int retries, boolean redispatch) {
         this.name = name;
         this.servers = List.copyOf(servers);
         @SuppressWarnings("unchecked")
         Rule<ServerTarget>[] rules = useServer.toArray(new Rule[0]);
         this.useServer = rules;
         this.rotation = rotation(servers);
+        this.weighted = servers.stream().filter(s -> s.weight() > 0).toArray(ServerTarget[]::new);
         this.timeouts = timeouts;
         this.httpRules = httpRules.toArray(new HttpRule[0]);
         this.options = java.util.Set.copyOf(options);
-    }
-
-    /** {@code http-request} rules of the backend section, applied after it was chosen. */
-    public HttpRule[] httpRules() {
-        return httpRules;
-    }
-
-    /** HTTP {@code option}s of the backend section. */
-    public java.util.Set<String> options() {
-        return options;
+        this.balance = balance;
+        this.retries = retries;
+        this.redispatch = redispatch;
     }
 
     private static ServerTarget[] rotation(List<ServerTarget> servers) {
@@ -97,24 +96,118 @@ public final class BackendPool {
         return timeouts;
     }
 
+    /** {@code http-request} rules of the backend section, applied after it was chosen. */
+    public HttpRule[] httpRules() {
+        return httpRules;
+    }
+
+    /** HTTP {@code option}s of the backend section. */
+    public java.util.Set<String> options() {
+        return options;
+    }
+
+    /** {@code retries}: connection attempts after the first that fails (HAProxy default 3). */
+    public int retries() {
+        return retries;
+    }
+
+    /** {@code option redispatch}: retry on another server rather than the same one. */
+    public boolean redispatch() {
+        return redispatch;
+    }
+
     /**
-     * Event loop: the {@code use-server} rule that applies, {@link Decision#WAIT} while one is
-     * undecided, else the next server of the rotation, else {@code null} (no server: HAProxy
-     * closes the connection in TCP mode, answers 503 in HTTP mode).
+     * Event loop: the {@code use-server} rule that applies (a server found down by its checks
+     * is skipped, as in HAProxy without {@code force-persist}), {@link Decision#WAIT} while one
+     * is undecided, else a server by the balancing algorithm among available servers of weight
+     * > 0, else {@code null} (no server: the connection is closed, 503 in HTTP mode).
      */
     public Object pick(Inspection inspection) {
         for (Rule<ServerTarget> rule : useServer) {
             Tri t = rule.condition().eval(inspection);
             if (t == Tri.TRUE) {
-                return rule.target();
+                if (rule.target().available() || rule.target().pendingReason() != null) {
+                    // A pending server is returned so that the connection is refused with the reason.
+                    return rule.target();
+                }
+                continue;
             }
             if (t == Tri.UNKNOWN) {
                 return Decision.WAIT;
             }
         }
-        if (rotation.length == 0) {
-            return null;
+        return balance(inspection, null);
+    }
+
+    /**
+     * Event loop: a server by the balancing algorithm alone, other than {@code exclude} when
+     * another is available (redispatch after a failed connect); null when none is available.
+     */
+    public ServerTarget balance(Inspection inspection, ServerTarget exclude) {
+        return switch (balance) {
+            case ROUNDROBIN -> roundRobin(exclude);
+            case LEASTCONN -> leastConn(exclude);
+            case SOURCE -> source(inspection, exclude);
+        };
+    }
+
+    private ServerTarget roundRobin(ServerTarget exclude) {
+        ServerTarget fallback = null;
+        for (int i = 0; i < rotation.length; i++) {
+            ServerTarget s = rotation[Math.floorMod(next.getAndIncrement(), rotation.length)];
+            if (!s.available()) {
+                continue;
+            }
+            if (s != exclude) {
+                return s;
+            }
+            fallback = s;
         }
-        return rotation[Math.floorMod(next.getAndIncrement(), rotation.length)];
+        return fallback;
+    }
+
+    /** Fewest active connections per unit of weight; ties broken by rotation. */
+    private ServerTarget leastConn(ServerTarget exclude) {
+        ServerTarget best = null;
+        int start = weighted.length == 0 ? 0 : Math.floorMod(next.getAndIncrement(), weighted.length);
+        for (int k = 0; k < weighted.length; k++) {
+            ServerTarget s = weighted[(start + k) % weighted.length];
+            if (!s.available() || (s == exclude && weighted.length > 1)) {
+                continue;
+            }
+            // Compare active/weight without division: a.active * b.weight < b.active * a.weight.
+            if (best == null || (long) s.state().active() * best.weight() < (long) best.state().active() * s.weight()) {
+                best = s;
+            }
+        }
+        return best;
+    }
+
+    /** A weighted hash of the client address over the available servers. */
+    private ServerTarget source(Inspection inspection, ServerTarget exclude) {
+        int total = 0;
+        for (ServerTarget s : weighted) {
+            if (s.available() && s != exclude) {
+                total += s.weight();
+            }
+        }
+        if (total == 0) {
+            return exclude != null && exclude.available() ? exclude : null;
+        }
+        // InetAddress.hashCode is the IPv4 address itself, or a hash of the IPv6 bytes: no allocation.
+        int h = inspection.facts().source().getAddress().hashCode();
+        h ^= h >>> 16;
+        h *= 0x85ebca6b;
+        h ^= h >>> 13;
+        int point = Math.floorMod(h, total);
+        for (ServerTarget s : weighted) {
+            if (s.available() && s != exclude) {
+                point -= s.weight();
+                if (point < 0) {
+                    return s;
+                }
+            }
+        }
+        return null;
     }
 }

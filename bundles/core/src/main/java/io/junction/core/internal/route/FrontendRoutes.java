@@ -75,6 +75,30 @@ public final class FrontendRoutes {
         return mode;
     }
 
+    /** Backends this frontend can route to: its use_backend targets and default backend. */
+    public List<BackendPool> reachableBackends() {
+        List<BackendPool> pools = new ArrayList<>();
+        if (defaultBackend != null) {
+            pools.add(defaultBackend);
+        }
+        for (Rule<BackendPool> r : useBackend) {
+            if (!pools.contains(r.target())) {
+                pools.add(r.target());
+            }
+        }
+        return pools;
+    }
+
+    /** The backend a server belongs to (for retries), or null. */
+    public BackendPool backendOf(ServerTarget server) {
+        for (BackendPool pool : reachableBackends()) {
+            if (pool.servers().contains(server)) {
+                return pool;
+            }
+        }
+        return null;
+    }
+
     /** The per-request router handed to {@link #mode()}; null in TCP mode. */
     public RequestRouter router() {
         return router;
@@ -253,24 +277,13 @@ public final class FrontendRoutes {
 
         HttpRouter(Set<String> frontendOptions) {
             Set<String> all = new HashSet<>(frontendOptions);
-            for (BackendPool pool : reachable()) {
+            for (BackendPool pool : reachableBackends()) {
                 all.addAll(pool.options());
                 for (ServerTarget s : pool.servers()) {
                     routes.put(s, s.pendingReason() == null ? new ServerRoute(s) : StatusRoute.SERVICE_UNAVAILABLE);
                 }
             }
             this.options = Set.copyOf(all);
-        }
-
-        private List<BackendPool> reachable() {
-            List<BackendPool> pools = new ArrayList<>();
-            if (defaultBackend != null) {
-                pools.add(defaultBackend);
-            }
-            for (Rule<BackendPool> r : useBackend) {
-                pools.add(r.target());
-            }
-            return pools;
         }
 
         @Override
@@ -327,7 +340,7 @@ public final class FrontendRoutes {
                 return StatusRoute.SERVICE_UNAVAILABLE;
             }
             RequestRoute route = routes.get(server);
-            return route != null ? route : StatusRoute.SERVICE_UNAVAILABLE;
+            return route != null && server.available() ? route : StatusRoute.SERVICE_UNAVAILABLE;
         }
 
         private int apply(HttpRule[] rules, Inspection inspection, HeaderEditor headers, Facts request) {

@@ -24,9 +24,16 @@ import java.net.InetSocketAddress;
  * @param options the server options in {@link ServerOption#stage()} order
  * @param pendingReason why this server cannot be used yet (an option's bundle is missing), or null
  * @param connectTimeoutMillis {@code timeout connect} of its backend
+ * @param state health and connection count, kept across reloads
+ * @param check health check settings, or null when the server is not checked
  */
 public record ServerTarget(String backend, String name, InetSocketAddress address, int weight, Connector connector,
-        ServerOption[] options, String pendingReason, int connectTimeoutMillis) {
+        ServerOption[] options, String pendingReason, int connectTimeoutMillis, ServerState state, HealthCheck check) {
+
+    /** Whether new connections may go to this server: usable and not found down by its checks. */
+    public boolean available() {
+        return pendingReason == null && state.up();
+    }
 
     public String id() {
         return backend + "/" + name;
@@ -51,6 +58,8 @@ public record ServerTarget(String backend, String name, InetSocketAddress addres
         }
         ChannelFuture connect = connector.connect(request);
         Channel channel = connect.channel();
+        state.opened();
+        channel.closeFuture().addListener(f -> state.closed());
         ChannelPromise done = channel.newPromise();
         connect.addListener(f -> {
             if (!f.isSuccess()) {

@@ -117,7 +117,11 @@ class ConfigCompilerTest {
         "bind :80-90                                     | port ranges are not supported",
         "bind 127.0.0.1                                  | needs a port",
         "bind :81 frobnicate                             | unknown bind option 'frobnicate'",
-        "balance leastconn                               | balance 'leastconn' is not implemented yet",
+        "balance first                                   | balance 'first' is not supported",
+        "retries many                                    | 'many' is not a number from 0 to 100",
+        "server s2 127.0.0.1:1 check rise 0              | rise must be a number from 1 to 100",
+        "server s2 127.0.0.1:1 check inter soon          | 'soon' is not a duration",
+        "server s2 127.0.0.1:1 check port 0              | check port must be 1..65535",
         "option frobnicate                               | unknown option 'frobnicate'",
     })
     void badLinesAreErrorsOnTheirLine(String line, String message) throws IOException {
@@ -232,6 +236,29 @@ class ConfigCompilerTest {
     }
 
     @Test
+    void healthChecksAndBalancingAreCompiled() throws IOException {
+        CompiledConfig c = compile("defaults\n option redispatch\n retries 2\n timeout check 700ms\n"
+                + "listen x\n bind :1\n balance leastconn\n option httpchk GET /health HTTP/1.1\n"
+                + " server a 127.0.0.1:8080 check inter 3s rise 4 fall 5 port 9000\n server b 127.0.0.1:8081\n",
+                FakePlugins.all());
+        assertEquals("", problems(c));
+        var pool = c.frontends().get(0).defaultBackend();
+        assertEquals(2, pool.retries());
+        assertTrue(pool.redispatch());
+        var a = pool.servers().get(0).check();
+        assertEquals(3_000, a.intervalMillis());
+        assertEquals(4, a.rise());
+        assertEquals(5, a.fall());
+        assertEquals(9000, a.port());
+        assertEquals(700, a.timeoutMillis());
+        assertEquals("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+                new String(a.httpRequest(), java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertNull(pool.servers().get(1).check());
+        assertEquals("OPTIONS / HTTP/1.0\r\nConnection: close\r\n\r\n", new String(ConfigCompiler.httpCheckRequest(
+                List.of(), new java.net.InetSocketAddress("127.0.0.1", 1)), java.nio.charset.StandardCharsets.ISO_8859_1));
+    }
+
+    @Test
     void durations() throws Exception {
         assertEquals(10_000, Durations.parseMillis("10s"));
         assertEquals(250, Durations.parseMillis("250"));
@@ -252,7 +279,7 @@ class ConfigCompilerTest {
     @Test
     void warningsForAcceptedButUnappliedKeywords() throws IOException {
         CompiledConfig c = compile("global\n daemon\n log /dev/log local0\nlisten x\n bind :1\n option tcplog\n"
-                + " server s 127.0.0.1:1 check\n", FakePlugins.all());
+                + " server s 127.0.0.1:1 fastinter 1s\n", FakePlugins.all());
         assertFalse(c.hasErrors(), problems(c));
         assertEquals(4, c.problems().size(), problems(c));
         assertTrue(c.problems().stream().allMatch(p -> p.severity() == ConfigProblem.Severity.WARNING));

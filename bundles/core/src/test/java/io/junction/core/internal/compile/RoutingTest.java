@@ -271,6 +271,69 @@ class RoutingTest {
     }
 
     @Test
+    void downServersGetNoTrafficAndComeBackAfterRise() throws Exception {
+        FrontendRoutes f = frontend("listen x\n bind :1\n server a 127.0.0.1:2 check\n server b 127.0.0.1:3 check\n");
+        var a = f.defaultBackend().servers().get(0);
+        for (int i = 0; i < 3; i++) {
+            a.state().record(false, "refused", 2, 3);
+        }
+        assertFalse(a.state().up());
+        for (int i = 0; i < 10; i++) {
+            assertEquals("b", server(f.decide(new Conn(f))));
+        }
+        a.state().record(true, "ok", 2, 3);
+        assertFalse(a.state().up(), "one success is not enough with rise 2");
+        a.state().record(true, "ok", 2, 3);
+        assertTrue(a.state().up());
+        List<String> picks = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            picks.add(server(f.decide(new Conn(f))));
+        }
+        assertTrue(picks.contains("a") && picks.contains("b"), picks.toString());
+        var b = f.defaultBackend().servers().get(1);
+        for (int i = 0; i < 3; i++) {
+            a.state().record(false, "refused", 2, 3);
+            b.state().record(false, "refused", 2, 3);
+        }
+        assertSame(Decision.NO_SERVER, f.decide(new Conn(f)), "all down: no server");
+    }
+
+    @Test
+    void useServerSkipsADownServer() throws Exception {
+        FrontendRoutes f = frontend("listen x\n bind :1\n use-server a if TRUE\n server a 127.0.0.1:2 weight 0 check\n"
+                + " server d 127.0.0.1:3\n");
+        assertEquals("a", server(f.decide(new Conn(f))));
+        var a = f.defaultBackend().servers().get(0);
+        for (int i = 0; i < 3; i++) {
+            a.state().record(false, "refused", 2, 3);
+        }
+        assertEquals("d", server(f.decide(new Conn(f))));
+    }
+
+    @Test
+    void leastconnPrefersTheIdlestServerAndSourceIsSticky() throws Exception {
+        FrontendRoutes f = frontend("listen x\n bind :1\n balance leastconn\n server a 127.0.0.1:2\n server b 127.0.0.1:3\n");
+        var a = f.defaultBackend().servers().get(0);
+        EmbeddedChannelCounter.open(a, 3);
+        for (int i = 0; i < 5; i++) {
+            assertEquals("b", server(f.decide(new Conn(f))));
+        }
+        FrontendRoutes s = frontend("listen x\n bind :1\n balance source\n server a 127.0.0.1:2\n server b 127.0.0.1:3\n"
+                + " server c 127.0.0.1:4\n");
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (int client = 1; client < 40; client++) {
+            Conn c1 = new Conn(s);
+            c1.source = new InetSocketAddress("198.51.100." + client, 1000);
+            Conn c2 = new Conn(s);
+            c2.source = new InetSocketAddress("198.51.100." + client, 2000);
+            String first = server(s.decide(c1));
+            assertEquals(first, server(s.decide(c2)), "same client address, same server");
+            seen.add(first);
+        }
+        assertEquals(3, seen.size(), "clients spread over all servers: " + seen);
+    }
+
+    @Test
     void namedAclsOrTogetherAndConditionsCombine() throws Exception {
         FrontendRoutes f = frontend("frontend fe\n bind :1\n acl hosts req.ssl_sni -i a.example\n"
                 + " acl hosts req.ssl_sni -i b.example\n acl hello req.ssl_hello_type 1\n"
