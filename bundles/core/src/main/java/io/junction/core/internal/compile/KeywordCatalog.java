@@ -29,8 +29,8 @@ final class KeywordCatalog {
             Map.entry("hdr", HTTP), Map.entry("req.hdr", HTTP), Map.entry("hdr_cnt", HTTP), Map.entry("path", HTTP),
             Map.entry("method", HTTP), Map.entry("url", HTTP), Map.entry("base", HTTP),
             Map.entry("ssl_fc_sni", HTTP), Map.entry("ssl_fc_alpn", HTTP), Map.entry("ssl_fc_protocol", HTTP),
-            Map.entry("req.ssh_proto", SSH), Map.entry("req.ssh_software", SSH), Map.entry("req.payload", SSH),
-            Map.entry("req.len", SSH),
+            Map.entry("req.ssh_proto", SSH), Map.entry("req.ssh_software", SSH), Map.entry("req.ssh_comments", SSH),
+            Map.entry("req.payload", SSH), Map.entry("payload", SSH), Map.entry("req.len", SSH), Map.entry("req_len", SSH),
             Map.entry("src_is_local", NET));
 
     static final Map<String, String> METHODS = Map.ofEntries(
