@@ -16,4 +16,14 @@ public interface Fetch {
      * Must not block and should not allocate: return a value the sniffer already stored.
      */
     Object sample(Facts facts);
+
+    /**
+     * Config time: whether a present sample may still change while the sniffer reads more
+     * (HAProxy's "may change" samples, e.g. {@code req.len}). A non-matching sample of such a
+     * fetch leaves its rule undecided until the sniffer finishes or inspection ends, so that
+     * {@code req.len ge 100} waits for 100 bytes instead of failing on the first read.
+     */
+    default boolean mayChange() {
+        return false;
+    }
 }

@@ -38,7 +38,12 @@ public interface Condition {
         public Tri eval(Inspection inspection) {
             Object sample = fetch.sample(inspection.facts());
             if (sample != null) {
-                return Tri.of(matcher.matches(sample));
+                if (matcher.matches(sample)) {
+                    return Tri.TRUE;
+                }
+                boolean mayStillMatch = fetch.mayChange() && (inspection.activeSniffers() & snifferMask) != 0
+                        && !inspection.ended();
+                return mayStillMatch ? Tri.UNKNOWN : Tri.FALSE;
             }
             if ((inspection.activeSniffers() & snifferMask) != 0 && !inspection.ended()) {
                 return Tri.UNKNOWN;

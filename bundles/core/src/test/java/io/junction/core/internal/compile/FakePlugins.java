@@ -123,6 +123,42 @@ public final class FakePlugins {
         return (client, facts) -> { };
     };
 
+    public static final FactKey<Long> LEN = FactKey.of("req.len", Long.class);
+
+    /** {@code req.len}: bytes received so far; never done, its sample may change. */
+    public static final Sniffer LEN_SNIFFER = new Sniffer() {
+        @Override
+        public int peekLimit() {
+            return 1024;
+        }
+
+        @Override
+        public SniffResult sniff(ByteBuf in, Facts out) {
+            out.put(LEN, (long) in.readableBytes());
+            return SniffResult.NEED_MORE;
+        }
+
+        @Override
+        public Fetch compile(String keyword, List<String> args, ConfigContext context) {
+            return new Fetch() {
+                @Override
+                public SampleType type() {
+                    return SampleType.INTEGER;
+                }
+
+                @Override
+                public Object sample(Facts facts) {
+                    return facts.get(LEN);
+                }
+
+                @Override
+                public boolean mayChange() {
+                    return true;
+                }
+            };
+        }
+    };
+
     /** The request's headers, as a fake HTTP mode would store them. */
     @SuppressWarnings({"unchecked", "rawtypes"})
     public static final FactKey<Map<String, String>> HEADERS = (FactKey) FactKey.of("http.headers", Map.class);
@@ -168,7 +204,8 @@ public final class FakePlugins {
     public static Plugins all() {
         Map<Object, String> protocols = new HashMap<>();
         protocols.put(SNIFFER, "tls");
-        return new Plugins(Map.of("req.ssl_sni", SNIFFER, "req.ssl_hello_type", SNIFFER, "hdr", HDR), Map.of("str", STR),
+        return new Plugins(Map.of("req.ssl_sni", SNIFFER, "req.ssl_hello_type", SNIFFER, "hdr", HDR, "req.len", LEN_SNIFFER),
+                Map.of("str", STR),
                 Map.of(),
                 Map.of(), Map.of("tcp", CONNECTOR), Map.of("tcp", LISTENER), null, protocols,
                 Map.of("expect-proxy", EXPECT_PROXY), Map.of("http", HTTP_MODE), Map.of("set-header", SET_HEADER));

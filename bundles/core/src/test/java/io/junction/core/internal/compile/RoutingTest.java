@@ -204,6 +204,18 @@ class RoutingTest {
     }
 
     @Test
+    void aSampleThatMayChangeWaitsInsteadOfFailing() throws Exception {
+        FrontendRoutes f = frontend("listen x\n bind :1\n use-server big if { req.len ge 10 }\n"
+                + " server big 127.0.0.1:1 weight 0\n server small 127.0.0.1:2\n");
+        Conn c = new Conn(f);
+        assertSame(Decision.WAIT, c.receive("12345"), "5 bytes so far: may still reach 10");
+        assertEquals("big", server(c.receive("123456789012")));
+        Conn d = new Conn(f);
+        assertSame(Decision.WAIT, d.receive("12345"));
+        assertEquals("small", server(d.end()), "inspection over: 5 bytes it is");
+    }
+
+    @Test
     void articleSniRouting() throws Exception {
         FrontendRoutes f = frontend(ConfigCompilerTest.ARTICLE_SNI);
         assertEquals("app1-tls", server(new Conn(f).receive("HELLO app1.example.com\n")));

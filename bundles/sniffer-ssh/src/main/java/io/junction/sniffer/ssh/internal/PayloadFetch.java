@@ -41,6 +41,12 @@ final class PayloadFetch implements Fetch {
         return isLen() ? SampleType.INTEGER : SampleType.BINARY;
     }
 
+    /** Config time: req.len grows with every read, and a length-0 window grows with the buffer. */
+    @Override
+    public boolean mayChange() {
+        return isLen() || length == 0;
+    }
+
     /**
      * Event loop: the sample for this connection. Does not block or allocate.
      *
