@@ -21,6 +21,7 @@ final class KeywordCatalog {
     private static final String PROXY = "junction-backend-proxy-protocol";
     private static final String TRANSPARENT = "junction-backend-transparent";
     private static final String LISTENER = "junction-listener-tcp";
+    private static final String LISTENER_TLS = "junction-listener-tls";
 
     static final Map<String, String> FETCHES = Map.ofEntries(
             Map.entry("req.ssl_sni", TLS_SNIFFER), Map.entry("req.ssl_hello_type", TLS_SNIFFER),
@@ -28,7 +29,8 @@ final class KeywordCatalog {
             Map.entry("req.ssl_ec_ext", TLS_SNIFFER), Map.entry("req.ssl_ech", TLS_SNIFFER),
             Map.entry("hdr", HTTP), Map.entry("req.hdr", HTTP), Map.entry("hdr_cnt", HTTP), Map.entry("path", HTTP),
             Map.entry("method", HTTP), Map.entry("url", HTTP), Map.entry("base", HTTP),
-            Map.entry("ssl_fc_sni", HTTP), Map.entry("ssl_fc_alpn", HTTP), Map.entry("ssl_fc_protocol", HTTP),
+            Map.entry("ssl_fc_sni", LISTENER_TLS), Map.entry("ssl_fc_alpn", LISTENER_TLS),
+            Map.entry("ssl_fc_protocol", LISTENER_TLS),
             Map.entry("req.ssh_proto", SSH), Map.entry("req.ssh_software", SSH), Map.entry("req.ssh_comments", SSH),
             Map.entry("req.payload", SSH), Map.entry("payload", SSH), Map.entry("req.len", SSH), Map.entry("req_len", SSH),
             Map.entry("src_is_local", NET));
@@ -47,9 +49,9 @@ final class KeywordCatalog {
             Map.entry("source", TRANSPARENT), Map.entry("usesrc", TRANSPARENT));
 
     static final Map<String, String> BIND_OPTIONS = Map.ofEntries(
-            Map.entry("ssl", HTTP), Map.entry("crt", HTTP), Map.entry("alpn", HTTP), Map.entry("ca-file", HTTP),
-            Map.entry("verify", HTTP), Map.entry("ciphers", HTTP), Map.entry("ssl-min-ver", HTTP),
-            Map.entry("strict-sni", HTTP),
+            Map.entry("ssl", LISTENER_TLS), Map.entry("crt", LISTENER_TLS), Map.entry("alpn", LISTENER_TLS),
+            Map.entry("ca-file", LISTENER_TLS), Map.entry("verify", LISTENER_TLS), Map.entry("ciphers", LISTENER_TLS),
+            Map.entry("ssl-min-ver", LISTENER_TLS), Map.entry("strict-sni", LISTENER_TLS),
             Map.entry("accept-proxy", PROXY),
             Map.entry("v4v6", LISTENER), Map.entry("v6only", LISTENER), Map.entry("backlog", LISTENER),
             Map.entry("transparent", LISTENER));

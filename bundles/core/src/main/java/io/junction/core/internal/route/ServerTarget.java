@@ -10,6 +10,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
+import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
 
 /**
@@ -44,7 +45,8 @@ public record ServerTarget(String backend, String name, InetSocketAddress addres
      * in its pipeline, every server option applied in stage order (prepare before the connect,
      * connected after it). The returned future succeeds only once every option's
      * {@code connected} ran; it fails when an option refuses the connection or the connect
-     * fails. Never blocks.
+     * fails. When an option added a TLS handler, the future succeeds only after the handshake did.
+     * Never blocks.
      */
     public ChannelFuture open(EventLoop loop, ChannelHandler handler, Facts facts) {
         InetSocketAddress remote = address;
@@ -70,11 +72,28 @@ public record ServerTarget(String backend, String name, InetSocketAddress addres
                 for (ServerOption option : options) {
                     option.connected(channel, facts);
                 }
-                done.trySuccess();
             } catch (RuntimeException e) {
                 channel.close();
                 done.tryFailure(e);
+                return;
             }
+            // A TLS option (ssl ca-file ...) adds an SslHandler: the connection is usable once the
+            // handshake verified the server, so that a bad certificate is a failed connect (503
+            // in HTTP mode) rather than a connection that dies after the request was sent.
+            SslHandler tls = channel.pipeline().get(SslHandler.class);
+            if (tls == null) {
+                done.trySuccess();
+                return;
+            }
+            channel.read();
+            tls.handshakeFuture().addListener(h -> {
+                if (h.isSuccess()) {
+                    done.trySuccess();
+                } else {
+                    channel.close();
+                    done.tryFailure(h.cause());
+                }
+            });
         });
         return done;
     }
