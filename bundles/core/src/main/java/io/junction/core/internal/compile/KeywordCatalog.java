@@ -14,6 +14,7 @@ final class KeywordCatalog {
 
     private static final String TLS_SNIFFER = "junction-sniffer-tls";
     private static final String HTTP = "junction-http";
+    private static final String HTTP_SNIFFER = "junction-sniffer-http";
     private static final String SSH = "junction-sniffer-ssh";
     private static final String NET = "junction-matcher-net";
     private static final String TEXT = "junction-matcher-text";
@@ -27,8 +28,10 @@ final class KeywordCatalog {
             Map.entry("req.ssl_sni", TLS_SNIFFER), Map.entry("req.ssl_hello_type", TLS_SNIFFER),
             Map.entry("req.ssl_alpn", TLS_SNIFFER), Map.entry("req.ssl_ver", TLS_SNIFFER),
             Map.entry("req.ssl_ec_ext", TLS_SNIFFER), Map.entry("req.ssl_ech", TLS_SNIFFER),
-            Map.entry("hdr", HTTP), Map.entry("req.hdr", HTTP), Map.entry("hdr_cnt", HTTP), Map.entry("path", HTTP),
-            Map.entry("method", HTTP), Map.entry("url", HTTP), Map.entry("base", HTTP),
+            Map.entry("hdr", HTTP_SNIFFER), Map.entry("req.hdr", HTTP_SNIFFER), Map.entry("hdr_cnt", HTTP_SNIFFER),
+            Map.entry("req.hdr_cnt", HTTP_SNIFFER), Map.entry("req.fhdr", HTTP_SNIFFER),
+            Map.entry("req.fhdr_cnt", HTTP_SNIFFER), Map.entry("path", HTTP_SNIFFER),
+            Map.entry("method", HTTP_SNIFFER), Map.entry("url", HTTP_SNIFFER), Map.entry("base", HTTP_SNIFFER),
             Map.entry("ssl_fc_sni", LISTENER_TLS), Map.entry("ssl_fc_alpn", LISTENER_TLS),
             Map.entry("ssl_fc_protocol", LISTENER_TLS),
             Map.entry("req.ssh_proto", SSH), Map.entry("req.ssh_software", SSH), Map.entry("req.ssh_comments", SSH),
