@@ -1,0 +1,170 @@
+package io.junction.http.internal;
+
+import io.junction.api.Facts;
+import io.junction.api.ProxyMode;
+import io.junction.api.RequestRouter;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code mode http} ({@code junction.mode=http}): HTTP/1.1 and 1.0 proxying where every request
+ * on a client connection is routed on its own through the frontend's {@link RequestRouter}.
+ *
+ * <p>Each client connection gets Netty's HTTP request decoder (strict: see
+ * {@link FrontRequestDecoder}), a response encoder and a {@link FrontHandler}. Requests and
+ * responses stream: bodies pass as Netty {@code HttpContent} chunks and are never aggregated;
+ * reading each side follows the writability of the other. Server connections are kept alive
+ * and reused through one bounded {@link BackendPool} per event loop.
+ *
+ * <p>Limits (component configuration {@code io.junction.http}, all optional):
+ * <ul>
+ *   <li>{@value #MAX_INITIAL_LINE} (default 8192): a request line beyond it gets 414. 8 KiB is
+ *       what HAProxy and nginx accept by default ({@code large_client_header_buffers}), so URLs
+ *       that work there work here.</li>
+ *   <li>{@value #MAX_HEADER_SIZE} (default 32768): a header section beyond it gets 431
+ *       (RFC 6585 section 5). Large cookies and JWTs fit; a slow client cannot make the proxy
+ *       hold more than this per connection while it waits for the end of a head.</li>
+ *   <li>{@value #MAX_CHUNK_SIZE} (default 65536): the largest body piece passed at once, one
+ *       read buffer's worth; pieces are slices of what was read, never copies.</li>
+ *   <li>{@value #MAX_IDLE_PER_SERVER} (default 16): idle server connections kept per server and
+ *       event loop.</li>
+ * </ul>
+ */
+@Component(service = ProxyMode.class, property = ProxyMode.MODES + "=http", configurationPid = "io.junction.http")
+public final class HttpProxyMode implements ProxyMode {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpProxyMode.class);
+
+    public static final String MAX_INITIAL_LINE = "max.initial.line";
+    public static final String MAX_HEADER_SIZE = "max.header.size";
+    public static final String MAX_CHUNK_SIZE = "max.chunk.size";
+    public static final String MAX_IDLE_PER_SERVER = "max.idle.per.server";
+
+    static final String DECODER = "junction-http-decoder";
+    static final String ENCODER = "junction-http-encoder";
+    static final String HANDLER = "junction-http";
+
+    private final HttpCounters counters = new HttpCounters();
+    private final ConcurrentHashMap<EventLoop, BackendPool> pools = new ConcurrentHashMap<>();
+    private final HttpDecoderConfig requestConfig;
+    private final HttpDecoderConfig responseConfig;
+    private final int maxIdlePerServer;
+    private volatile boolean deactivated;
+
+    /** SCR thread (or a test): reads the optional limits. */
+    @Activate
+    public HttpProxyMode(Map<String, Object> properties) {
+        int maxLine = intProperty(properties, MAX_INITIAL_LINE, 8192);
+        int maxHeaders = intProperty(properties, MAX_HEADER_SIZE, 32768);
+        int maxChunk = intProperty(properties, MAX_CHUNK_SIZE, 65536);
+        this.maxIdlePerServer = intProperty(properties, MAX_IDLE_PER_SERVER, 16);
+        // Strict parsing (bare LF is an error), validated header names and values, no duplicate
+        // Content-Length: the decoder rejects the classic smuggling shapes itself; what it lets
+        // through, FrontRequestDecoder's scanner rejects.
+        this.requestConfig = new HttpDecoderConfig()
+                .setMaxInitialLineLength(maxLine)
+                .setMaxHeaderSize(maxHeaders)
+                .setMaxChunkSize(maxChunk)
+                .setStrictLineParsing(true)
+                .setValidateHeaders(true)
+                .setAllowDuplicateContentLengths(false)
+                .setUseRfc9112TransferEncoding(true)
+                .setChunkedSupported(true);
+        // Servers are trusted more than clients but not blindly: a response that is ambiguous
+        // to frame (both lengths, duplicate lengths) is a 502, not something to pass on.
+        this.responseConfig = requestConfig.clone();
+    }
+
+    /** SCR thread: closes the idle server connections of every event loop. */
+    @Deactivate
+    void deactivate() {
+        deactivated = true;
+        for (BackendPool pool : pools.values()) {
+            pool.closeAllLater();
+        }
+        pools.clear();
+        LOG.debug("http mode stopped; counters {}", counters.snapshot());
+    }
+
+    /** The outcome counters (any thread). */
+    public HttpCounters counters() {
+        return counters;
+    }
+
+    /**
+     * Event loop of {@code client}: installs the decoder, the encoder and the request handler at
+     * the end of the client's pipeline (after any TLS handler a bind option added), then
+     * decodes {@code initial}, the bytes the core already read. Ownership of {@code initial}
+     * passes here; it is released (or decoded and its pieces forwarded) before this returns.
+     * Never blocks, never throws for a bad request (those are answered on the connection).
+     */
+    @Override
+    public void serve(Channel client, ByteBuf initial, Facts facts, RequestRouter router) {
+        if (!client.isActive() || deactivated) {
+            initial.release();
+            client.close();
+            return;
+        }
+        FrontHandler handler = new FrontHandler(this, client, facts, router);
+        FrontRequestDecoder decoder = new FrontRequestDecoder(requestConfig, handler);
+        FrontResponseEncoder encoder = new FrontResponseEncoder();
+        handler.codecs(decoder, encoder);
+        ChannelPipeline p = client.pipeline();
+        p.addLast(DECODER, decoder);
+        p.addLast(ENCODER, encoder);
+        p.addLast(HANDLER, handler);
+        if (!initial.isReadable()) {
+            initial.release();
+            return;
+        }
+        try {
+            decoder.inject(initial);
+        } catch (Exception e) {
+            LOG.debug("{} {}: {}", router.frontend(), facts.source(), e.toString());
+            client.close();
+        }
+    }
+
+    HttpCounters countersInternal() {
+        return counters;
+    }
+
+    HttpDecoderConfig responseConfig() {
+        return responseConfig;
+    }
+
+    /** Event loop {@code loop}: the idle-connection pool of that loop. */
+    BackendPool pool(EventLoop loop) {
+        BackendPool pool = pools.get(loop);
+        if (pool == null) {
+            pool = pools.computeIfAbsent(loop, l -> new BackendPool(l, maxIdlePerServer));
+        }
+        return pool;
+    }
+
+    private static int intProperty(Map<String, Object> properties, String key, int fallback) {
+        Object v = properties == null ? null : properties.get(key);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            int i = v instanceof Number n ? n.intValue() : Integer.parseInt(v.toString().trim());
+            if (i < 0) {
+                throw new NumberFormatException("negative");
+            }
+            return i;
+        } catch (NumberFormatException e) {
+            LOG.warn("http mode: {}={} is not a non-negative integer; using {}", key, v, fallback);
+            return fallback;
+        }
+    }
+}
