@@ -48,6 +48,7 @@ final class KeywordCatalog {
             Map.entry("sni", BACKEND_TLS), Map.entry("alpn", BACKEND_TLS), Map.entry("crt", BACKEND_TLS),
             Map.entry("verifyhost", BACKEND_TLS),
             Map.entry("send-proxy", PROXY), Map.entry("send-proxy-v2", PROXY), Map.entry("send-proxy-v2-ssl", PROXY),
+            Map.entry("send-proxy-v2-ssl-cn", PROXY),
             Map.entry("proxy-v2-options", PROXY),
             Map.entry("source", TRANSPARENT), Map.entry("usesrc", TRANSPARENT));
 
