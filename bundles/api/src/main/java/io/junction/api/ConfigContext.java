@@ -4,6 +4,11 @@ import java.nio.file.Path;
 
 /**
  * What a plugin may ask of the configuration being compiled. Config time only.
+ *
+ * <p>The core passes one instance per configuration line to every option parsed from that
+ * line, so options of one {@code server} or {@code bind} line may recognise each other by the
+ * identity of their context (e.g. to merge {@code send-proxy-v2} and {@code proxy-v2-options}
+ * into one header, or {@code ssl} and {@code crt} into one TLS context).
  */
 public interface ConfigContext {
 
