@@ -36,6 +36,8 @@ public record CommandLine(List<Path> configs, boolean check, boolean debug, bool
             "  --shell       interactive Gogo shell on this terminal (headless otherwise)",
             "  -v, --version print the version and exit",
             "  -h, --help    this help",
+            "junction ctl [--state DIR | -f FILE ...] COMMAND: run a command (routes, connections, counters,",
+            "                problems, reload, check, features, install, uninstall) in a running instance",
             "Environment: JUNCTION_JAVA_OPTS (extra JVM options, e.g. -Xmx1g), JAVA_HOME.",
             "Exit codes: 0 ok/valid, 1 invalid configuration or failure, 2 usage error.");
 

@@ -51,6 +51,7 @@ import org.osgi.util.tracker.ServiceTracker;
  *
  * <p>Framework properties it sets: {@code junction.config} (comma-separated absolute paths of the
  * {@code -f} files), {@code junction.check=true} with {@code -c}, {@code junction.home},
+ * {@code junction.state} (the state directory),
  * {@code org.osgi.framework.storage}, {@code gosh.args}. JVM system properties named
  * {@code junction.*}, {@code felix.*}, {@code org.osgi.*}, {@code gosh.*}, {@code ds.*} override
  * framework.properties (so {@code JUNCTION_JAVA_OPTS=-Djunction.shutdown.grace=10000} works).
@@ -291,6 +292,8 @@ public final class Main {
             }
         }
         props.put("junction.home", home.toString());
+        // The shell's command socket lives there (junction.sock), where bin/junction ctl finds it.
+        props.put("junction.state", state.path().toString());
         props.put(Constants.FRAMEWORK_STORAGE, state.frameworkStorage().toString());
         props.putIfAbsent(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         props.put("junction.config", cl.configProperty());
