@@ -139,8 +139,9 @@ final class ForwardingHeaders {
             return;
         }
         StringBuilder chain = new StringBuilder(64);
-        for (Iterator<String> it = h.valueStringIterator(X_FORWARDED_FOR); it.hasNext();) {
-            String v = it.next().trim();
+        // getAll keeps the fields' order; Netty's value iterators run newest first.
+        for (String field : h.getAll(X_FORWARDED_FOR)) {
+            String v = field.trim();
             if (!v.isEmpty()) {
                 chain.append(v).append(", ");
             }
@@ -177,8 +178,8 @@ final class ForwardingHeaders {
         }
         if (h.contains(FORWARDED)) {
             StringBuilder all = new StringBuilder(128);
-            for (Iterator<String> it = h.valueStringIterator(FORWARDED); it.hasNext();) {
-                String v = it.next().trim();
+            for (String field : h.getAll(FORWARDED)) {
+                String v = field.trim();
                 if (!v.isEmpty()) {
                     all.append(v).append(", ");
                 }

@@ -299,6 +299,11 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
             reject(505, counters.versionNotSupported, "HTTP version " + r.protocolVersion());
             return;
         }
+        String absoluteProblem = originForm(r);
+        if (absoluteProblem != null) {
+            reject(400, counters.badRequest, absoluteProblem);
+            return;
+        }
         String hostProblem = hostProblem(h);
         if (hostProblem != null) {
             reject(400, counters.badRequest, hostProblem);
@@ -328,7 +333,8 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
         route = rt;
         prepareForwardHeaders(h);
         counters.forwarded.increment();
-        BackendConnection pooled = mode.pool(client.eventLoop()).take(rt.serverId());
+        BackendPool pool = mode.pool(client.eventLoop());
+        BackendConnection pooled = pool == null ? null : pool.take(rt.serverId());
         if (pooled != null) {
             counters.serverConnectionsReused.increment();
             attach(pooled, true);
@@ -362,6 +368,39 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
         responseKeepAlive = false;
         responseCloseDelimited = false;
         responseDone = false;
+    }
+
+    /**
+     * RFC 9112 section 3.2.2: with an absolute-form target ({@code GET http://a.example/x}) the
+     * target's authority is the host and the Host field is ignored. The proxy makes that so
+     * before routing: Host becomes the authority and the target becomes origin-form, so that
+     * rules, the server and its logs all see one host, never a request routed by one name and
+     * served for another.
+     *
+     * @return why the target is unusable, or null
+     */
+    private static String originForm(HttpRequest r) {
+        String uri = r.uri();
+        int schemeEnd;
+        if (uri.regionMatches(true, 0, "http://", 0, 7)) {
+            schemeEnd = 7;
+        } else if (uri.regionMatches(true, 0, "https://", 0, 8)) {
+            schemeEnd = 8;
+        } else {
+            return null;
+        }
+        int end = schemeEnd;
+        while (end < uri.length() && "/?#".indexOf(uri.charAt(end)) < 0) {
+            end++;
+        }
+        String authority = uri.substring(schemeEnd, end);
+        if (authority.isEmpty() || !ForwardingHeaders.isValidHost(authority)) {
+            return "invalid authority in the request target '" + uri + "'";
+        }
+        String path = end == uri.length() ? "/" : uri.charAt(end) == '/' ? uri.substring(end) : "/" + uri.substring(end);
+        r.setUri(path);
+        r.headers().set(HttpHeaderNames.HOST, authority);
+        return null;
     }
 
     /**
@@ -442,6 +481,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
             case FORWARD -> {
                 backend.channel().write(c);
                 front.touch();
+                server.touch(); // HAProxy counts server-side inactivity in both directions
                 if (last) {
                     requestDone = true;
                     front.disarm();
@@ -710,7 +750,8 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
         b.detach();
         boolean reusable = responseKeepAlive && !responseCloseDelimited && requestDone && b.channel().isActive()
                 && !b.inputShutdown();
-        if (!reusable || !mode.pool(client.eventLoop()).offer(b, router.timeout("http-keep-alive"))) {
+        BackendPool pool = reusable ? mode.pool(client.eventLoop()) : null;
+        if (pool == null || !pool.offer(b, router.timeout("http-keep-alive"))) {
             b.channel().close();
         }
         clientWrite.disarm();
@@ -886,7 +927,11 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
 
     // ------------------------------------------------------------------ helpers
 
-    /** Reads the client exactly when the exchange can take what the decoder would produce. */
+    /**
+     * Reads the client exactly when the exchange can take what the decoder would produce. While
+     * a request body is not read because the server does not take it, {@code timeout client} is
+     * suspended: the wait is the server's (its own timeout covers it), not the client's.
+     */
     private void updateClientRead() {
         boolean read = switch (phase) {
             case IDLE -> true;
@@ -894,8 +939,14 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
             case TUNNEL -> backend != null && backend.channel().isWritable() && !clientInputShut;
             default -> false;
         };
-        if (read && phase == FORWARD) {
-            front.touch(); // not the client's fault that it was not read
+        if (phase == FORWARD && !requestDone) {
+            if (!read) {
+                if (front.kind() == T_CLIENT) {
+                    front.disarm();
+                }
+            } else if (front.kind() != T_CLIENT) {
+                front.arm(T_CLIENT, router.timeout("client"));
+            }
         }
         client.config().setAutoRead(read);
     }

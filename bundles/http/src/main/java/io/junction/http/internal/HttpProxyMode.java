@@ -142,8 +142,11 @@ public final class HttpProxyMode implements ProxyMode {
         return responseConfig;
     }
 
-    /** Event loop {@code loop}: the idle-connection pool of that loop. */
+    /** Event loop {@code loop}: the idle-connection pool of that loop; null once deactivated. */
     BackendPool pool(EventLoop loop) {
+        if (deactivated) {
+            return null;
+        }
         BackendPool pool = pools.get(loop);
         if (pool == null) {
             pool = pools.computeIfAbsent(loop, l -> new BackendPool(l, maxIdlePerServer));

@@ -107,6 +107,21 @@ class HttpProxyModeTest {
     }
 
     @Test
+    void anAbsoluteFormTargetDecidesTheHostAndBecomesOriginForm() throws Exception {
+        try (Socket s = client()) {
+            Http.write(s.getOutputStream(), "GET http://app2.example.com/p?q=1 HTTP/1.1\r\nHost: app1.example.com\r\n\r\n");
+            assertEquals("app2 GET /p?q=1 0", Http.readFinalResponse(s.getInputStream(), false).bodyText());
+        }
+        assertEquals(java.util.List.of("app2.example.com"), proxy.router.hosts);
+        assertEquals("app2.example.com", app2.requests.poll(5, TimeUnit.SECONDS).header("host"));
+    }
+
+    @Test
+    void anAbsoluteFormTargetWithUserinfoIs400() throws Exception {
+        assertRejected("GET http://user@app1.example.com/ HTTP/1.1\r\nHost: app1.example.com\r\n\r\n", 400);
+    }
+
+    @Test
     void statusRouteAnswersWithABodyAndContactsNoServer() throws Exception {
         proxy.router.routing = f -> TestRouter.status(503);
         try (Socket s = client()) {
