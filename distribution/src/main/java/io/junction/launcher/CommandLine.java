@@ -38,6 +38,8 @@ public record CommandLine(List<Path> configs, boolean check, boolean debug, bool
             "  -h, --help    this help",
             "junction ctl [--state DIR | -f FILE ...] COMMAND: run a command (routes, connections, counters,",
             "                problems, reload, check, features, install, uninstall) in a running instance",
+            "junction check-transparent [--v6] [--alias CIDR]: inspect this host's set-up for 'usesrc client'",
+            "                (docs/transparent.md) and print the commands that add what is missing",
             "Environment: JUNCTION_JAVA_OPTS (extra JVM options, e.g. -Xmx1g), JAVA_HOME.",
             "Exit codes: 0 ok/valid, 1 invalid configuration or failure, 2 usage error.");
 

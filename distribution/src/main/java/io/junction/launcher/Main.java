@@ -108,6 +108,10 @@ public final class Main {
      * @return the process exit code
      */
     static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length > 0 && args[0].equals(TransparentCheck.COMMAND)) {
+            // Inspects the host only: no framework, no configuration, no state directory.
+            return TransparentCheck.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
+        }
         CommandLine cl;
         try {
             cl = CommandLine.parse(args, Path.of("").toAbsolutePath());
