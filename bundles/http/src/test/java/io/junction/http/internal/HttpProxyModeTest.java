@@ -632,6 +632,81 @@ class HttpProxyModeTest {
         }
     }
 
+    @Test
+    void serverStallingMidResponseClosesTheClientAfterTimeoutServer() throws Exception {
+        proxy.router.timeouts.put("server", 300L);
+        app1.script((sock, in, out, b) -> {
+            Http.readRequest(in);
+            Http.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial");
+            in.read(); // then nothing
+        });
+        try (Socket s = client()) {
+            Http.write(s.getOutputStream(), "GET / HTTP/1.1\r\nHost: app1.x\r\n\r\n");
+            InputStream in = s.getInputStream();
+            assertEquals("100", Http.parseHead(Http.readHead(in)).header("content-length"));
+            assertEquals("partial", new String(Http.readToEof(in)));
+        }
+        assertEquals(1, proxy.mode.counters().snapshot().get("server_timeout_mid_response"));
+    }
+
+    @Test
+    void serverConnectionCloseEndsOnlyTheServerConnection() throws Exception {
+        app1.script((sock, in, out, b) -> {
+            Http.Msg req = Http.readRequest(in);
+            Http.write(out, Http.response(200, "OK", "once " + req.uri(), "Connection: close"));
+        });
+        try (Socket s = client()) {
+            for (String path : new String[] {"/1", "/2"}) {
+                Http.write(s.getOutputStream(), "GET " + path + " HTTP/1.1\r\nHost: app1.x\r\n\r\n");
+                Http.Msg r = Http.readFinalResponse(s.getInputStream(), false);
+                assertEquals("once " + path, r.bodyText());
+                assertNull(r.header("connection"), "the client connection is kept");
+            }
+        }
+        assertEquals(2, app1.accepted.get());
+    }
+
+    @Test
+    void earlyHintsArePassedOnBeforeTheFinalResponse() throws Exception {
+        app1.script((sock, in, out, b) -> {
+            Http.readRequest(in);
+            Http.write(out, "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
+                    + Http.response(200, "OK", "final"));
+            Http.readRequest(in);
+        });
+        try (Socket s = client()) {
+            Http.write(s.getOutputStream(), "GET / HTTP/1.1\r\nHost: app1.x\r\n\r\n");
+            Http.Msg hints = Http.readResponse(s.getInputStream(), false);
+            assertEquals(103, hints.status());
+            assertEquals("</style.css>; rel=preload", hints.header("link"));
+            assertEquals("final", Http.readFinalResponse(s.getInputStream(), false).bodyText());
+        }
+    }
+
+    @Test
+    void aReusedConnectionClosedBeforeAnsweringIsRetriedOnANewOne() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger connection = new java.util.concurrent.atomic.AtomicInteger();
+        app1.script((sock, in, out, b) -> {
+            if (connection.incrementAndGet() == 1) {
+                Http.readRequest(in);
+                Http.write(out, Http.response(200, "OK", "first"));
+                Http.readRequest(in); // the reused connection: closed without an answer
+                return;
+            }
+            TestBackend.echo().run(sock, in, out, b);
+        });
+        try (Socket s = client()) {
+            Http.write(s.getOutputStream(), "GET /1 HTTP/1.1\r\nHost: app1.x\r\n\r\n");
+            assertEquals("first", Http.readFinalResponse(s.getInputStream(), false).bodyText());
+            Http.write(s.getOutputStream(), "GET /2 HTTP/1.1\r\nHost: app1.x\r\n\r\n");
+            assertEquals("app1 GET /2 0", Http.readFinalResponse(s.getInputStream(), false).bodyText());
+        }
+        Map<String, Long> c = proxy.mode.counters().snapshot();
+        assertEquals(1, c.get("retried"));
+        assertEquals(1, c.get("server_connections_reused"));
+        assertEquals(0, c.get("bad_gateway"));
+    }
+
     // ------------------------------------------------------------------ client timeouts
 
     @Test
