@@ -50,7 +50,8 @@ final class KeywordCatalog {
             Map.entry("send-proxy", PROXY), Map.entry("send-proxy-v2", PROXY), Map.entry("send-proxy-v2-ssl", PROXY),
             Map.entry("send-proxy-v2-ssl-cn", PROXY),
             Map.entry("proxy-v2-options", PROXY),
-            Map.entry("source", TRANSPARENT), Map.entry("usesrc", TRANSPARENT));
+            // usesrc only ever follows source, whose parser consumes it; alone it is an error.
+            Map.entry("source", TRANSPARENT));
 
     static final Map<String, String> BIND_OPTIONS = Map.ofEntries(
             Map.entry("ssl", LISTENER_TLS), Map.entry("crt", LISTENER_TLS), Map.entry("alpn", LISTENER_TLS),
