@@ -113,12 +113,14 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** Event loop, at registration: remembers the context and channel. */
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.channel = ctx.channel();
     }
 
+    /** Event loop: passes {@code msg} (ownership included) to the owner; idle, releases it and closes. */
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         Owner o = owner;
@@ -133,6 +135,7 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
         ctx.close();
     }
 
+    /** Event loop: tells the owner, which flushes the client and decides on the next read. */
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         Owner o = owner;
@@ -141,6 +144,7 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** Event loop: tells the owner, which reads the client again or stops. */
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         Owner o = owner;
@@ -149,6 +153,7 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** Event loop: the server's end of input ends the exchange (or the idle connection); other events are dropped here, at the end of the pipeline. */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent) {
@@ -164,6 +169,7 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
         ReferenceCountUtil.release(evt);
     }
 
+    /** Event loop: leaves the pool, tells the owner. */
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         inputShutdown = true;
@@ -178,6 +184,7 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** Event loop: an I/O error closes the connection (the owner learns it from {@link #channelInactive}). */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         LOG.debug("server connection to {}: {}", serverId, cause.toString());

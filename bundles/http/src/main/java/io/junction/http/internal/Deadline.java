@@ -70,6 +70,7 @@ final class Deadline implements Runnable {
         }
     }
 
+    /** Event loop (scheduled): fires when the inactivity lasted the whole timeout, else re-schedules itself. */
     @Override
     public void run() {
         future = null;

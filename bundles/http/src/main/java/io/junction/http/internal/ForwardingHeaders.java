@@ -19,6 +19,9 @@ final class ForwardingHeaders {
     static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
     static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
     static final AsciiString FORWARDED = AsciiString.cached("forwarded");
+    static final AsciiString X_ORIGINAL_TO = AsciiString.cached("x-original-to");
+    /** Netty deprecates its constant (Keep-Alive is obsolete in HTTP/1.1); proxies still must drop it. */
+    static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive");
     private static final String TRAILERS = "trailers";
 
     private ForwardingHeaders() {
@@ -70,7 +73,7 @@ final class ForwardingHeaders {
             }
             h.remove(HttpHeaderNames.CONNECTION);
         }
-        h.remove(HttpHeaderNames.KEEP_ALIVE);
+        h.remove(KEEP_ALIVE);
         h.remove(PROXY_CONNECTION);
         if (request && h.contains(HttpHeaderNames.TE)) {
             boolean trailers = false;

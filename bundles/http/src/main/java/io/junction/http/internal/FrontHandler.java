@@ -87,6 +87,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
     private final NettyHeaderEditor editor = new NettyHeaderEditor();
     private final boolean forwardFor;
     private final boolean forwarded;
+    private final boolean originalTo;
     private final boolean httpClose;
     private final boolean serverClose;
     /** Client side: head, keep-alive, body upload and tunnel inactivity. */
@@ -138,6 +139,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
         java.util.Set<String> options = router.options();
         this.forwardFor = options.contains("forwardfor");
         this.forwarded = options.contains("forwarded");
+        this.originalTo = options.contains("originalto");
         this.httpClose = options.contains("httpclose");
         this.serverClose = options.contains("http-server-close") || httpClose;
         this.front = new Deadline(client.eventLoop(), this);
@@ -152,6 +154,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
 
     // ------------------------------------------------------------------ client events
 
+    /** Event loop, from {@code serve}: starts {@code timeout http-request} for the first request. */
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
@@ -160,6 +163,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
         front.arm(T_REQUEST, router.timeout("http-request"));
     }
 
+    /** Event loop, from the decoder: the first byte of a later request ends the keep-alive wait. */
     @Override
     public void headStarted() {
         if (phase == IDLE && !firstRequest) {
@@ -167,6 +171,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
         }
     }
 
+    /** Event loop: a decoded request object, or raw bytes once tunnelling. Ownership passes here: each is written to the server (the write releases it) or released. */
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (phase >= CLOSING) {
@@ -185,6 +190,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
         }
     }
 
+    /** Event loop: flushes what was written to the server and re-decides reading the client. */
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         if (backend != null && (phase == FORWARD || phase == TUNNEL)) {
@@ -193,6 +199,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
         updateClientRead();
     }
 
+    /** Event loop: the client took (or stopped taking) what was written: read the server again (or stop), and time a client that stopped reading. */
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         boolean writable = client.isWritable();
@@ -214,6 +221,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
         }
     }
 
+    /** Event loop: the client closed its sending side (half-close); other events are dropped here, at the end of the pipeline. */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (!(evt instanceof ChannelInputShutdownEvent)) {
@@ -249,6 +257,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
         }
     }
 
+    /** Event loop: the client is gone: timers stop, the server connection of an unfinished exchange closes, held request pieces are released. */
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         phase = CLOSED;
@@ -266,6 +275,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
         }
     }
 
+    /** Event loop: any error closes both connections. */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         LOG.debug("{} {}: {}", router.frontend(), facts.source(), cause.toString());
@@ -436,6 +446,10 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
         if (forwarded) {
             ForwardingHeaders.appendForwarded(h, facts.source().getAddress(), facts.tlsTerminated(),
                     h.get(HttpHeaderNames.HOST));
+        }
+        if (originalTo) {
+            // HAProxy's option originalto: the address the client connected to, added as a field.
+            h.add(ForwardingHeaders.X_ORIGINAL_TO, ForwardingHeaders.addressText(facts.destination().getAddress()));
         }
     }
 
@@ -623,6 +637,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
         updateClientRead();
     }
 
+    /** Event loop: a decoded response object (or raw bytes once tunnelling) from the exchange's server; ownership passes here: written to the client or released. */
     @Override
     public void backendRead(BackendConnection b, Object msg) {
         if (b != backend) {
@@ -763,6 +778,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
         nextRequest();
     }
 
+    /** Event loop: flushes the client and reads the server once more only while the client is writable. */
     @Override
     public void backendReadComplete(BackendConnection b) {
         if (b != backend) {
@@ -774,6 +790,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
         }
     }
 
+    /** Event loop: the server took (or stopped taking) the request body: read the client again (or stop). */
     @Override
     public void backendWritabilityChanged(BackendConnection b) {
         if (b == backend) {
@@ -781,6 +798,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
         }
     }
 
+    /** Event loop: the server closed (or half-closed) the exchange's connection. */
     @Override
     public void backendClosed(BackendConnection b) {
         if (b != backend) {
@@ -868,6 +886,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
 
     // ------------------------------------------------------------------ timers
 
+    /** Event loop: a timeout of this connection passed. */
     @Override
     public void expired(Deadline d, int kind) {
         if (phase >= CLOSING) {

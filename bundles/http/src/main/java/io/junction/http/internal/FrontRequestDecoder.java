@@ -67,6 +67,7 @@ final class FrontRequestDecoder extends HttpRequestDecoder {
         this.listener = listener;
     }
 
+    /** Event loop: remembers the context that {@link #inject} and resumes decode through. */
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
         this.ctx = ctx;
@@ -126,6 +127,7 @@ final class FrontRequestDecoder extends HttpRequestDecoder {
         }
     }
 
+    /** Event loop: decodes {@code msg} (released by the decoder); marks the time inside so that a resume from a handler further down does not re-enter. */
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
         boolean outer = !busy;
@@ -140,6 +142,7 @@ final class FrontRequestDecoder extends HttpRequestDecoder {
         }
     }
 
+    /** Event loop: Netty's end-of-input decoding, marked as inside the decoder. */
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         busy = true;
@@ -151,6 +154,7 @@ final class FrontRequestDecoder extends HttpRequestDecoder {
         }
     }
 
+    /** Event loop: on the client's half-close, a request waiting after its head may still decode its body (it is all in the cumulation); then Netty's end-of-input decoding. */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         boolean outer = !busy;

@@ -21,7 +21,12 @@ import org.slf4j.LoggerFactory;
  * on a client connection is routed on its own through the frontend's {@link RequestRouter}.
  *
  * <p>Each client connection gets Netty's HTTP request decoder (strict: see
- * {@link FrontRequestDecoder}), a response encoder and a {@link FrontHandler}. Requests and
+ * {@link FrontRequestDecoder}), a response encoder and a {@link FrontHandler}. Not Netty's
+ * {@code HttpServerCodec}: its decoder is private, and the proxy needs to extend exactly that
+ * decoder, to pause it between requests (pipelining without a queue) and to reject what its
+ * strict mode still accepts (obs-fold, duplicate Content-Length in HTTP/1.0, loose request-line
+ * whitespace). The decoder is configured as {@code HttpServerCodec} would be, through
+ * {@link HttpDecoderConfig}; {@link FrontResponseEncoder} does the codec's HEAD/CONNECT part. Requests and
  * responses stream: bodies pass as Netty {@code HttpContent} chunks and are never aggregated;
  * reading each side follows the writability of the other. Server connections are kept alive
  * and reused through one bounded {@link BackendPool} per event loop.

@@ -20,31 +20,37 @@ final class NettyHeaderEditor implements HeaderEditor {
         return this;
     }
 
+    /** Event loop: the first value, or null. Allocates nothing beyond Netty's lookup. */
     @Override
     public String get(CharSequence name) {
         return headers.get(name);
     }
 
+    /** Event loop: every value in order (a new list). */
     @Override
     public List<String> getAll(CharSequence name) {
         return headers.getAll(name);
     }
 
+    /** Event loop: replaces every value; Netty validates name and value (throws IllegalArgumentException on CR, LF, NUL). */
     @Override
     public void set(CharSequence name, CharSequence value) {
         headers.set(name, value);
     }
 
+    /** Event loop: adds a value; validated as {@link #set}. */
     @Override
     public void add(CharSequence name, CharSequence value) {
         headers.add(name, value);
     }
 
+    /** Event loop: removes every value. */
     @Override
     public void remove(CharSequence name) {
         headers.remove(name);
     }
 
+    /** For logs. */
     @Override
     public String toString() {
         return String.valueOf(headers);

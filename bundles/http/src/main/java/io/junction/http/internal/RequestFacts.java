@@ -43,21 +43,25 @@ final class RequestFacts implements Facts {
         return this;
     }
 
+    /** Event loop: the connection's client address (never IPv4-mapped). */
     @Override
     public InetSocketAddress source() {
         return connection.source();
     }
 
+    /** Event loop: the address the client connected to. */
     @Override
     public InetSocketAddress destination() {
         return connection.destination();
     }
 
+    /** Event loop: changes the connection's addresses (not only this request's). */
     @Override
     public void overrideAddresses(InetSocketAddress source, InetSocketAddress destination) {
         connection.overrideAddresses(source, destination);
     }
 
+    /** Event loop: {@code ssl_fc} of the connection. */
     @Override
     public boolean tlsTerminated() {
         return connection.tlsTerminated();
@@ -69,6 +73,7 @@ final class RequestFacts implements Facts {
         return true;
     }
 
+    /** Event loop: this request's method, target and headers, then facts put for this request, then the connection's. Allocates nothing. */
     @Override
     @SuppressWarnings("unchecked")
     public <T> T get(FactKey<T> key) {
@@ -89,6 +94,7 @@ final class RequestFacts implements Facts {
         return connection.get(key);
     }
 
+    /** Event loop: stores a fact for this request only. */
     @Override
     public <T> void put(FactKey<T> key, T value) {
         if (key == WellKnownFacts.HTTP_HEADERS) {

@@ -174,13 +174,15 @@ class HttpProxyModeTest {
 
     @Test
     void forwardedCarriesForProtoAndHostForIpv4() throws Exception {
-        proxy.router.options = Set.of("forwarded");
+        proxy.router.options = Set.of("forwarded", "originalto");
         try (Socket s = client()) {
             Http.write(s.getOutputStream(), "GET / HTTP/1.1\r\nHost: app1.example.com\r\n\r\n");
             Http.readFinalResponse(s.getInputStream(), false);
         }
         Http.Msg req = app1.requests.poll(5, TimeUnit.SECONDS);
         assertEquals("for=127.0.0.1;proto=http;host=app1.example.com", req.header("forwarded"));
+        assertEquals("127.0.0.1", req.header("x-original-to"));
+        assertNull(req.header("x-forwarded-for"), "forwardfor was not asked for");
     }
 
     @Test

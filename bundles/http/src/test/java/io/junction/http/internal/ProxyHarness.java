@@ -99,14 +99,14 @@ final class ProxyHarness implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         for (Channel c : servers) {
-            c.close().sync();
+            c.close().syncUninterruptibly();
         }
         for (Channel c : clients) {
-            c.close().sync();
+            c.close().syncUninterruptibly();
         }
         mode.deactivate();
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).sync();
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }
