@@ -28,4 +28,13 @@ public interface RequestRoute {
      *        {@code sni req.hdr(host)})
      */
     ChannelFuture connect(EventLoop loop, ChannelHandler handler, Facts facts);
+
+    /**
+     * Whether a connection opened by {@link #connect} may be kept idle and reused for other
+     * clients' requests: false when a server option is
+     * {@linkplain ServerOption#clientSpecific() client-specific}.
+     */
+    default boolean shareable() {
+        return true;
+    }
 }

@@ -24,6 +24,16 @@ public interface ServerOption {
     int stage();
 
     /**
+     * Config time: whether what this option does depends on the client connection (a PROXY
+     * header carrying the client's address, a transparent bind to it, an SNI taken from the
+     * request). A server connection shaped by such an option belongs to one client: the HTTP
+     * mode must not reuse it for another client's requests (PROXY protocol spec, section 2).
+     */
+    default boolean clientSpecific() {
+        return false;
+    }
+
+    /**
      * Event loop, before the outbound connect: sets a local address or socket options on
      * {@code request}. Must not block.
      *

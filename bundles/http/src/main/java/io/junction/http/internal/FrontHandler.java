@@ -344,7 +344,9 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
         prepareForwardHeaders(h);
         counters.forwarded.increment();
         BackendPool pool = mode.pool(client.eventLoop());
-        BackendConnection pooled = pool == null ? null : pool.take(rt.serverId());
+        // A connection shaped by client-specific server options (send-proxy, usesrc, sni from the
+        // request) belongs to its client: never take one from, nor give one to, the shared pool.
+        BackendConnection pooled = pool == null || !rt.shareable() ? null : pool.take(rt.serverId());
         if (pooled != null) {
             counters.serverConnectionsReused.increment();
             attach(pooled, true);
@@ -765,7 +767,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
         b.detach();
         boolean reusable = responseKeepAlive && !responseCloseDelimited && requestDone && b.channel().isActive()
                 && !b.inputShutdown();
-        BackendPool pool = reusable ? mode.pool(client.eventLoop()) : null;
+        BackendPool pool = reusable && route.shareable() ? mode.pool(client.eventLoop()) : null;
         if (pool == null || !pool.offer(b, router.timeout("http-keep-alive"))) {
             b.channel().close();
         }

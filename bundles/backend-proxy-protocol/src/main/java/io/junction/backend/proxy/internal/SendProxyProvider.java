@@ -171,6 +171,12 @@ public final class SendProxyProvider implements ServerOptionProvider {
             return STAGE_PREFIX;
         }
 
+        /** The header carries one client's addresses: its connection is that client's alone. */
+        @Override
+        public boolean clientSpecific() {
+            return true;
+        }
+
         /**
          * Event loop of {@code outbound}, once it is connected and before any client byte is
          * relayed; does not block. The line's writer writes the header (allocated here, released

@@ -84,6 +84,12 @@ final class TransparentSource implements ServerOption {
         return STAGE_SOCKET;
     }
 
+    /** usesrc client / clientip binds to the client's own address: that connection is the client's alone. */
+    @Override
+    public boolean clientSpecific() {
+        return spec.mode() == SourceSpec.Mode.CLIENT || spec.mode() == SourceSpec.Mode.CLIENTIP;
+    }
+
     /**
      * Event loop, never blocks: sets the request's local address (and IP_TRANSPARENT with
      * usesrc). Allocates at most one InetSocketAddress (client address with another port).

@@ -323,7 +323,10 @@ public final class ConfigCompiler {
                 }
                 case "maxconn" -> d.maxconn = positiveInt(line, w, 1, d.maxconn);
                 case "option" -> {
-                    if (w.size() >= 2 && HTTP_OPTIONS.contains(w.get(1))) {
+                    if (w.size() > 2 && HTTP_OPTIONS.contains(w.get(1))) {
+                        error(line, "arguments of option " + w.get(1) + " (" + String.join(" ", w.subList(2, w.size()))
+                                + ") are not supported yet");
+                    } else if (w.size() >= 2 && HTTP_OPTIONS.contains(w.get(1))) {
                         d.options.put(w.get(1), line);
                     } else if (w.size() >= 2 && w.get(1).equals("httpchk")) {
                         d.httpchk = w.subList(2, w.size());
@@ -534,7 +537,10 @@ public final class ConfigCompiler {
                     }
                 }
                 case "option" -> {
-                    if (w.size() >= 2 && HTTP_OPTIONS.contains(w.get(1))) {
+                    if (w.size() > 2 && HTTP_OPTIONS.contains(w.get(1))) {
+                        error(line, "arguments of option " + w.get(1) + " (" + String.join(" ", w.subList(2, w.size()))
+                                + ") are not supported yet");
+                    } else if (w.size() >= 2 && HTTP_OPTIONS.contains(w.get(1))) {
                         d.options.put(w.get(1), line);
                     } else if (w.size() >= 2 && w.get(1).equals("httpchk")) {
                         d.httpchk = w.subList(2, w.size());

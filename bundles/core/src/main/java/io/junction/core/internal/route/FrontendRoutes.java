@@ -263,6 +263,16 @@ public final class FrontendRoutes {
         public ChannelFuture connect(EventLoop loop, ChannelHandler handler, Facts facts) {
             return server.open(loop, handler, facts);
         }
+
+        @Override
+        public boolean shareable() {
+            for (io.junction.api.ServerOption option : server.options()) {
+                if (option.clientSpecific()) {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     /**

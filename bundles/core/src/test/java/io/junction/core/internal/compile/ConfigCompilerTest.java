@@ -123,6 +123,7 @@ class ConfigCompilerTest {
         "server s2 127.0.0.1:1 check inter soon          | 'soon' is not a duration",
         "server s2 127.0.0.1:1 check port 0              | check port must be 1..65535",
         "option frobnicate                               | unknown option 'frobnicate'",
+        "option forwardfor except 127.0.0.0/8            | arguments of option forwardfor (except 127.0.0.0/8) are not supported yet",
     })
     void badLinesAreErrorsOnTheirLine(String line, String message) throws IOException {
         CompiledConfig c = compile("listen x\n bind :80\n server s 127.0.0.1:1\n " + line + "\n", FakePlugins.all());
