@@ -166,6 +166,11 @@ public final class Main {
         // The JVM's own start (not the process's: bin/junction-demo execs us after its own work).
         Instant t0 = Instant.ofEpochMilli(java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime());
         configureLogging();
+        // Transparent proxying needs host routing that no error message at connect time explains
+        // well: say what is missing before anything starts (issue: the hardest setup for users).
+        for (String warning : TransparentCheck.startupWarnings(cl.configs(), TransparentCheck.systemHost())) {
+            err.println("junction: " + warning);
+        }
         JulBridge.install(log, cl.debug(), cl.check());
         StateDirectory state;
         Path throwAway = null;

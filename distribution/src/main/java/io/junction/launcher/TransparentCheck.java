@@ -173,6 +173,46 @@ public final class TransparentCheck {
         return report(inspect(options, new SystemHost()), options, out);
     }
 
+    /** A server line's {@code usesrc}, outside comments. */
+    private static final Pattern USESRC = Pattern.compile("^[^#]*\\busesrc\\b", Pattern.MULTILINE);
+
+    /**
+     * At start-up, for configurations that use {@code usesrc}: the same inspection as the
+     * command (the remote-backend case, IPv4 and IPv6 when any server is IPv6), as warning
+     * lines naming what is missing. Empty when nothing is missing or nothing is transparent.
+     * Runs before the framework starts; bounded by the per-command timeout.
+     */
+    static List<String> startupWarnings(List<java.nio.file.Path> configs, Host host) {
+        boolean transparent = false;
+        boolean v6 = false;
+        for (java.nio.file.Path p : configs) {
+            String text = host.read(p.toString());
+            if (text != null && USESRC.matcher(text).find()) {
+                transparent = true;
+                v6 |= text.lines().anyMatch(l -> USESRC.matcher(l).find() && l.contains("::"));
+            }
+        }
+        List<String> warnings = new java.util.ArrayList<>();
+        if (!transparent) {
+            return warnings;
+        }
+        for (Section section : inspect(new Options(v6, true, List.of(), false), host)) {
+            for (Item item : section.items()) {
+                if (!item.ok()) {
+                    warnings.add("warning: transparent proxying (usesrc): " + item.what()
+                            + " is missing; 'bin/junction check-transparent" + (v6 ? " --v6" : "")
+                            + "' prints the commands to fix it");
+                }
+            }
+        }
+        return warnings;
+    }
+
+    /** The real host, for callers outside this class. */
+    static Host systemHost() {
+        return new SystemHost();
+    }
+
     static Options parse(String[] args) throws UsageException {
         boolean v6 = false;
         boolean remote = false;

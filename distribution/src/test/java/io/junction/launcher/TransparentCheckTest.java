@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -325,5 +326,20 @@ class TransparentCheckTest {
 
         assertEquals(2, code);
         assertTrue(err.toString(StandardCharsets.UTF_8).contains(TransparentCheck.USAGE), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void startupWarnsOnlyForTransparentConfigsAndNamesWhatIsMissing() {
+        FakeHost host = fresh()
+                .file("/etc/j/plain.cfg", "listen a\n bind :1\n server s 192.0.2.1:80\n # usesrc client in a comment\n")
+                .file("/etc/j/tp.cfg", "listen a\n bind :1\n server s 192.0.2.1:80 source * usesrc client\n");
+        assertEquals(List.of(), TransparentCheck.startupWarnings(List.of(Path.of("/etc/j/plain.cfg")), host));
+        List<String> warnings = TransparentCheck.startupWarnings(List.of(Path.of("/etc/j/tp.cfg")), host);
+        assertTrue(!warnings.isEmpty(), "a fresh host misses the routing pieces");
+        assertTrue(warnings.stream().allMatch(w -> w.startsWith("warning: transparent proxying (usesrc): ")
+                && w.endsWith("'bin/junction check-transparent' prints the commands to fix it")), warnings.toString());
+        assertEquals(List.of(), TransparentCheck.startupWarnings(List.of(Path.of("/etc/j/tp.cfg")),
+                remoteDone().file("/etc/j/tp.cfg", "listen a\n server s 192.0.2.1:80 source * usesrc client\n")),
+                "all present: no warning");
     }
 }
