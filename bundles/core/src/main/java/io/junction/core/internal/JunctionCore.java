@@ -53,6 +53,7 @@ public final class JunctionCore {
     static final String CHECK = "junction.check";
     static final String GRACE = "junction.shutdown.grace";
     static final String EXIT_CODE = "junction.check.exitcode";
+    static final String PLUGIN_GRACE = "junction.plugin.grace";
 
     private final PluginRegistry registry = new PluginRegistry();
 
@@ -86,7 +87,7 @@ public final class JunctionCore {
             LOG.warn("junction: no configuration file given (framework property {}); nothing is served", CONFIG);
         }
         Router r = new Router(files, longProperty(POLL, 1000), longProperty(GRACE, 5000),
-                () -> registry.snapshot(transport));
+                longProperty(PLUGIN_GRACE, Router.DEFAULT_PLUGIN_GRACE_MILLIS), () -> registry.snapshot(transport));
         router = r;
         adminRegistration = context.registerService(RouterAdmin.class, r, null);
         // At boot, plugins at the same start level register a moment after us: compiling now

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
@@ -42,6 +43,14 @@ public final class Router implements RouterAdmin {
     /** Plugin events come in bursts (a bundle registers several services): coalesce them. */
     private static final long PLUGIN_SETTLE_MILLIS = 50;
 
+    /**
+     * A bundle update unregisters its services and registers the new revision's a moment later
+     * (50 to 500 ms seen under load). Until this long after a keyword's plugin left, the running
+     * configuration (with the departing plugin's objects, which still work for the connections
+     * they serve) stays, so new connections never see the gap. An uninstall takes effect after it.
+     */
+    static final long DEFAULT_PLUGIN_GRACE_MILLIS = 2_000;
+
     private final List<Path> files;
     private final long pollMillis;
     private final long graceMillis;
@@ -58,11 +67,29 @@ public final class Router implements RouterAdmin {
     private volatile boolean started;
     private List<String> lastReport = List.of();
     private long generation;
+    /** The sections of the configuration running now: plugin changes recompile these, not the files. */
+    private HaproxyConfigReader.Result runningSource;
+    /** The plugin snapshot the running configuration was compiled against. */
+    private Plugins runningPlugins;
+    private final long pluginGraceMillis;
+    /** When keywords of the running plugins first went missing (System.nanoTime), or -1. */
+    private long departedSince = -1;
+    private ScheduledFuture<?> departureCheck;
 
     public Router(List<Path> files, long pollMillis, long graceMillis, Supplier<Plugins> plugins) {
+        this(files, pollMillis, graceMillis, DEFAULT_PLUGIN_GRACE_MILLIS, plugins);
+    }
+
+    /**
+     * @param pluginGraceMillis how long a keyword whose plugin left may stay served by the
+     *        running configuration while a replacement is expected (a bundle update)
+     */
+    public Router(List<Path> files, long pollMillis, long graceMillis, long pluginGraceMillis,
+            Supplier<Plugins> plugins) {
         this.files = List.copyOf(files);
         this.pollMillis = pollMillis;
         this.graceMillis = graceMillis;
+        this.pluginGraceMillis = pluginGraceMillis;
         this.plugins = plugins;
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "junction-config");
@@ -83,7 +110,7 @@ public final class Router implements RouterAdmin {
         if (started && recompileQueued.compareAndSet(false, true)) {
             thread.schedule(() -> {
                 recompileQueued.set(false);
-                reload("plugins changed");
+                pluginsSettled();
             }, PLUGIN_SETTLE_MILLIS, TimeUnit.MILLISECONDS);
         }
     }
@@ -129,14 +156,81 @@ public final class Router implements RouterAdmin {
         }
     }
 
+    /**
+     * Config thread: the plugins changed. Recompiles the running configuration's own sections
+     * (the files may hold a broken edit at this moment: that must not keep a plugin change from
+     * taking effect). While a keyword the running configuration was compiled with has no
+     * provider, and for at most the plugin grace period, the running configuration stays.
+     */
+    private void pluginsSettled() {
+        if (runningSource == null) {
+            reload("plugins changed");
+            return;
+        }
+        Plugins p = plugins.get();
+        List<String> missing = missingKeywords(runningPlugins, p);
+        if (!missing.isEmpty()) {
+            long now = System.nanoTime();
+            if (departedSince < 0) {
+                departedSince = now;
+            }
+            long waited = TimeUnit.NANOSECONDS.toMillis(now - departedSince);
+            if (waited < pluginGraceMillis) {
+                LOG.debug("junction: {} left; keeping the running configuration up to {} ms for a replacement",
+                        missing, pluginGraceMillis - waited);
+                // Always (re)schedule: an older check may be the very task running now, or may
+                // belong to an earlier departure and fire too soon for this one.
+                if (departureCheck != null) {
+                    departureCheck.cancel(false);
+                }
+                departureCheck = thread.schedule(this::pluginsSettled, pluginGraceMillis - waited + 1,
+                        TimeUnit.MILLISECONDS);
+                return;
+            }
+            LOG.info("junction: no replacement for {} within {} ms; their rules are pending now", missing,
+                    pluginGraceMillis);
+        }
+        departedSince = -1;
+        apply(runningSource, p, "plugins changed");
+    }
+
+    /** Keywords served in {@code before} that no service serves in {@code now}. */
+    static List<String> missingKeywords(Plugins before, Plugins now) {
+        List<String> missing = new ArrayList<>();
+        if (before == null) {
+            return missing;
+        }
+        missingIn(before.fetches(), now.fetches(), "fetch ", missing);
+        missingIn(before.matchers(), now.matchers(), "match ", missing);
+        missingIn(before.serverOptions(), now.serverOptions(), "server option ", missing);
+        missingIn(before.bindOptions(), now.bindOptions(), "bind option ", missing);
+        missingIn(before.connectors(), now.connectors(), "connector ", missing);
+        missingIn(before.listeners(), now.listeners(), "listener ", missing);
+        missingIn(before.connectionActions(), now.connectionActions(), "action ", missing);
+        missingIn(before.modes(), now.modes(), "mode ", missing);
+        missingIn(before.httpActions(), now.httpActions(), "http action ", missing);
+        return missing;
+    }
+
+    private static void missingIn(Map<String, ?> before, Map<String, ?> now, String kind, List<String> out) {
+        for (String k : before.keySet()) {
+            if (!now.containsKey(k)) {
+                out.add(kind + k);
+            }
+        }
+    }
+
     private List<String> reload(String why) {
+        for (Path file : files) {
+            seen.put(file, readOrNull(file));
+        }
+        departedSince = -1;
+        return apply(HaproxyConfigReader.read(files), plugins.get(), why);
+    }
+
+    private List<String> apply(HaproxyConfigReader.Result read, Plugins p, String why) {
         List<String> report = new ArrayList<>();
         try {
-            for (Path file : files) {
-                seen.put(file, readOrNull(file));
-            }
-            Plugins p = plugins.get();
-            HaproxyConfigReader.Result read = HaproxyConfigReader.read(files);
             CompiledConfig compiled = ConfigCompiler.compile(read.sections(), read.problems(), p,
                     key -> states.computeIfAbsent(key, ServerState::new));
             for (ConfigProblem problem : compiled.problems()) {
@@ -164,6 +258,8 @@ public final class Router implements RouterAdmin {
                 report.add(failure);
             }
             running = compiled;
+            runningSource = read;
+            runningPlugins = p;
             generation++;
             health.update(compiled, p.transport() == null ? null : p.transport().workerGroup());
             states.keySet().retainAll(liveStateKeys(compiled));
