@@ -46,7 +46,7 @@ final class KeywordCatalog {
     static final Map<String, String> SERVER_OPTIONS = Map.ofEntries(
             Map.entry("ssl", BACKEND_TLS), Map.entry("ca-file", BACKEND_TLS), Map.entry("verify", BACKEND_TLS),
             Map.entry("sni", BACKEND_TLS), Map.entry("alpn", BACKEND_TLS), Map.entry("crt", BACKEND_TLS),
-            Map.entry("verifyhost", BACKEND_TLS),
+            Map.entry("verifyhost", BACKEND_TLS), Map.entry("no-ssl", BACKEND_TLS),
             Map.entry("send-proxy", PROXY), Map.entry("send-proxy-v2", PROXY), Map.entry("send-proxy-v2-ssl", PROXY),
             Map.entry("send-proxy-v2-ssl-cn", PROXY),
             Map.entry("proxy-v2-options", PROXY),
@@ -57,6 +57,8 @@ final class KeywordCatalog {
             Map.entry("ssl", LISTENER_TLS), Map.entry("crt", LISTENER_TLS), Map.entry("alpn", LISTENER_TLS),
             Map.entry("ca-file", LISTENER_TLS), Map.entry("verify", LISTENER_TLS), Map.entry("ciphers", LISTENER_TLS),
             Map.entry("ssl-min-ver", LISTENER_TLS), Map.entry("strict-sni", LISTENER_TLS),
+            Map.entry("ciphersuites", LISTENER_TLS), Map.entry("ssl-max-ver", LISTENER_TLS),
+            Map.entry("no-alpn", LISTENER_TLS),
             Map.entry("accept-proxy", PROXY),
             Map.entry("v4v6", LISTENER), Map.entry("v6only", LISTENER), Map.entry("backlog", LISTENER),
             Map.entry("transparent", LISTENER));
