@@ -37,4 +37,24 @@ public interface RequestRoute {
     default boolean shareable() {
         return true;
     }
+
+    /**
+     * Event loop, after {@link #connect} failed: where the next attempt goes (HAProxy's
+     * {@code retries} and {@code option redispatch}): this route again (after
+     * {@link #retryDelayMillis()}), another server's route, or {@code null} when no attempt is
+     * left and the request is answered 503.
+     *
+     * @param attempt 1 for the first retry
+     */
+    default RequestRoute retry(Facts request, int attempt) {
+        return null;
+    }
+
+    /**
+     * How long to wait before retrying the same server: HAProxy's turn-around of
+     * min({@code timeout connect}, 1 s), so that a restarting server is not hammered.
+     */
+    default long retryDelayMillis() {
+        return 0;
+    }
 }

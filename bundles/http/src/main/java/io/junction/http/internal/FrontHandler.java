@@ -358,6 +358,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
 
     private void resetExchange(HttpRequest r) {
         request = r;
+        connectAttempts = 0;
         HttpMethod m = r.method();
         http10 = r.protocolVersion().minorVersion() == 0;
         headRequest = HttpMethod.HEAD.equals(m);
@@ -567,6 +568,9 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
 
     // ------------------------------------------------------------------ server connection
 
+    /** Connect attempts after the first for the current request (retries). */
+    private int connectAttempts;
+
     private void connect() {
         phase = CONNECTING;
         BackendConnection b = new BackendConnection(route.serverId(), this);
@@ -603,6 +607,24 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
         counters.connectFailed.increment();
         LOG.debug("{} {}: connect to {} failed: {} [connect_failed={}]", router.frontend(), facts.source(),
                 route.serverId(), cause.toString(), counters.connectFailed.sum());
+        // retries / option redispatch: the core's route says where the next attempt goes.
+        RequestRoute next = client.isActive() ? route.retry(requestFacts, connectAttempts + 1) : null;
+        if (next != null && next.status() == 0) {
+            connectAttempts++;
+            counters.connectRetries.increment();
+            long delay = next == route ? route.retryDelayMillis() : 0;
+            route = next;
+            if (delay > 0) {
+                client.eventLoop().schedule(() -> {
+                    if (phase == CONNECTING && backend == null && client.isActive()) {
+                        connect();
+                    }
+                }, delay, java.util.concurrent.TimeUnit.MILLISECONDS);
+            } else {
+                connect();
+            }
+            return;
+        }
         answerLocal(503, false);
     }
 

@@ -34,6 +34,8 @@ public final class HttpCounters {
     final LongAdder clientAborted = new LongAdder();
     /** Connections to servers that could not be opened: 503. */
     final LongAdder connectFailed = new LongAdder();
+    /** Connects attempted again after a failure (retries, option redispatch). */
+    final LongAdder connectRetries = new LongAdder();
     /** Servers that closed or answered garbage before a complete response head: 502. */
     final LongAdder badGateway = new LongAdder();
     /** Servers that closed or broke the framing in the middle of a response: client closed. */

@@ -47,9 +47,6 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements In
     private boolean clientInputShutdown;
     private ScheduledFuture<?> inspectTimer;
     private Channel outbound;
-    /** HAProxy's turn-around delay before retrying the same server. */
-    static final long RETRY_DELAY_MILLIS = 1_000;
-
     /** Connect attempts after the first (for {@code retries}). */
     private int attempts;
     /** Options (PROXY header, TLS handshake) that must finish before rules are evaluated. */
@@ -329,7 +326,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements In
             LOG.debug("{} {}: redispatching to {} (attempt {})", routes.name(), facts.source(), next.id(), attempts + 1);
             connect(ctx, next);
         } else {
-            long delay = Math.min(routes.timeouts().connect(), RETRY_DELAY_MILLIS);
+            long delay = Math.min(routes.timeouts().connect(), FrontendRoutes.RETRY_DELAY_MILLIS);
             ctx.executor().schedule(() -> {
                 if (ctx.channel().isActive()) {
                     connect(ctx, server);

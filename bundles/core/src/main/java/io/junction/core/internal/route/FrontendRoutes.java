@@ -232,6 +232,22 @@ public final class FrontendRoutes {
         return backend == null ? Decision.NO_SERVER : backend;
     }
 
+    /** HAProxy's turn-around delay before retrying the same server (TCP and HTTP mode alike). */
+    public static final long RETRY_DELAY_MILLIS = 1_000;
+
+    /** A complete HTTP request: nothing more will be sniffed, every fetch is final. */
+    private record EndedInspection(Facts facts) implements Inspection {
+        @Override
+        public long activeSniffers() {
+            return 0;
+        }
+
+        @Override
+        public boolean ended() {
+            return true;
+        }
+    }
+
     /** A route that answers a status instead of contacting a server. */
     private record StatusRoute(int status) implements RequestRoute {
         static final StatusRoute SERVICE_UNAVAILABLE = new StatusRoute(503);
@@ -248,7 +264,34 @@ public final class FrontendRoutes {
     }
 
     /** A route to a server; one shared instance per server. */
-    private record ServerRoute(ServerTarget server) implements RequestRoute {
+    private final class ServerRoute implements RequestRoute {
+        private final ServerTarget server;
+        private final BackendPool pool;
+
+        ServerRoute(ServerTarget server, BackendPool pool) {
+            this.server = server;
+            this.pool = pool;
+        }
+
+        @Override
+        public RequestRoute retry(Facts request, int attempt) {
+            if (attempt > pool.retries()) {
+                return null;
+            }
+            if (pool.redispatch()) {
+                ServerTarget other = pool.balance(new EndedInspection(request), server);
+                if (other != null && other != server) {
+                    RequestRoute next = router.routes.get(other);
+                    return next != null && other.available() ? next : this;
+                }
+            }
+            return this;
+        }
+
+        @Override
+        public long retryDelayMillis() {
+            return Math.min(server.connectTimeoutMillis(), RETRY_DELAY_MILLIS);
+        }
         @Override
         public int status() {
             return 0;
@@ -290,7 +333,7 @@ public final class FrontendRoutes {
             for (BackendPool pool : reachableBackends()) {
                 all.addAll(pool.options());
                 for (ServerTarget s : pool.servers()) {
-                    routes.put(s, s.pendingReason() == null ? new ServerRoute(s) : StatusRoute.SERVICE_UNAVAILABLE);
+                    routes.put(s, s.pendingReason() == null ? new ServerRoute(s, pool) : StatusRoute.SERVICE_UNAVAILABLE);
                 }
             }
             this.options = Set.copyOf(all);
@@ -317,22 +360,7 @@ public final class FrontendRoutes {
 
         @Override
         public RequestRoute route(Facts request, HeaderEditor headers) {
-            Inspection inspection = new Inspection() {
-                @Override
-                public Facts facts() {
-                    return request;
-                }
-
-                @Override
-                public long activeSniffers() {
-                    return 0;
-                }
-
-                @Override
-                public boolean ended() {
-                    return true;
-                }
-            };
+            Inspection inspection = new EndedInspection(request);
             int status = apply(httpRules, inspection, headers, request);
             if (status != HttpAction.CONTINUE) {
                 return new StatusRoute(status);

@@ -216,6 +216,23 @@ class RoutingTest {
     }
 
     @Test
+    void httpRetriesRedispatchToAnotherServerThenGiveUp() throws Exception {
+        FrontendRoutes f = frontend("listen web\n bind :80\n mode http\n retries 2\n option redispatch\n"
+                + " timeout connect 300ms\n server a 127.0.0.1:3000\n server b 127.0.0.1:3001\n");
+        io.junction.api.RequestRoute first = f.router().route(new Conn(f), null);
+        io.junction.api.RequestRoute second = first.retry(new Conn(f), 1);
+        assertTrue(second != null && !second.serverId().equals(first.serverId()), "redispatched: " + second);
+        assertTrue(second.retry(new Conn(f), 2) != null);
+        assertSame(null, second.retry(new Conn(f), 3), "retries 2: no third retry");
+        FrontendRoutes same = frontend("listen web\n bind :80\n mode http\n timeout connect 300ms\n"
+                + " server a 127.0.0.1:3000\n server b 127.0.0.1:3001\n");
+        io.junction.api.RequestRoute r = same.router().route(new Conn(same), null);
+        assertSame(r, r.retry(new Conn(same), 1), "without redispatch: the same server");
+        assertEquals(300, r.retryDelayMillis(), "min(timeout connect, 1 s)");
+        assertSame(null, r.retry(new Conn(same), 4), "default retries 3");
+    }
+
+    @Test
     void articleSniRouting() throws Exception {
         FrontendRoutes f = frontend(ConfigCompilerTest.ARTICLE_SNI);
         assertEquals("app1-tls", server(new Conn(f).receive("HELLO app1.example.com\n")));
