@@ -1,5 +1,6 @@
 package io.junction.launcher.build;
 
+import org.apache.felix.utils.json.JSONParser;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -92,9 +93,9 @@ public record Feature(String id, List<BundleRef> bundles) {
     public static Feature parse(String json, String source) {
         Object doc;
         try {
-            doc = Json.parse(json);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
+            doc = new JSONParser(json).getParsed();
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(source + ": not valid JSON: " + e.getMessage(), e);
         }
         if (!(doc instanceof Map<?, ?> m)) {
             throw new IllegalArgumentException(source + ": not a JSON object");

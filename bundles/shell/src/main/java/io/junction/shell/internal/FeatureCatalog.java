@@ -1,5 +1,6 @@
 package io.junction.shell.internal;
 
+import org.apache.felix.utils.json.JSONParser;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -108,7 +109,13 @@ public final class FeatureCatalog {
      * @throws IllegalArgumentException when it is not a Feature 1.0 document
      */
     FeatureInfo parse(String name, String json) {
-        if (!(Json.parse(json) instanceof Map<?, ?> m)) {
+        Object doc;
+        try {
+            doc = new JSONParser(json).getParsed();
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("not valid JSON: " + e.getMessage(), e);
+        }
+        if (!(doc instanceof Map<?, ?> m)) {
             throw new IllegalArgumentException("not a JSON object");
         }
         if (!(m.get("id") instanceof String id)) {
