@@ -29,11 +29,13 @@ final class ErrorResponses {
             case 403 -> "Request forbidden by administrative rules.";
             case 408 -> "Your browser didn't send a complete request in time.";
             case 414 -> "The request line is too long.";
+            case 421 -> "The request was sent on a connection for another host.";
             case 431 -> "The request header fields are too large.";
             case 500 -> "An internal server error occurred.";
             case 502 -> "The server returned an invalid or incomplete response.";
             case 503 -> "No server is available to handle this request.";
             case 504 -> "The server didn't respond in time.";
+            case 501 -> "The request method is not supported.";
             case 505 -> "This HTTP version is not supported.";
             default -> "";
         };

@@ -193,6 +193,27 @@ final class ForwardingHeaders {
         }
     }
 
+    /**
+     * The forwarding fields the frontend's options ask for, added to a request about to be
+     * forwarded: {@code option forwardfor} ({@code X-Forwarded-For}), {@code option forwarded}
+     * ({@code Forwarded}, {@code proto=https} on a TLS-terminated connection) and
+     * {@code option originalto} ({@code X-Original-To}, the address the client connected to).
+     * Shared by HTTP/1.x and HTTP/2 clients, so both look the same to a server.
+     */
+    static void addForwarding(HttpHeaders h, io.junction.api.Facts facts, boolean forwardFor, boolean forwarded,
+            boolean originalTo) {
+        if (forwardFor) {
+            appendForwardedFor(h, addressText(facts.source().getAddress()));
+        }
+        if (forwarded) {
+            appendForwarded(h, facts.source().getAddress(), facts.tlsTerminated(), h.get(HttpHeaderNames.HOST));
+        }
+        if (originalTo) {
+            // HAProxy's option originalto: the address the client connected to, added as a field.
+            h.add(X_ORIGINAL_TO, addressText(facts.destination().getAddress()));
+        }
+    }
+
     /** RFC 9110 section 5.6.2 token, else section 5.6.4 quoted-string with quoted-pairs. */
     static void appendTokenOrQuoted(StringBuilder out, String value) {
         boolean token = !value.isEmpty();

@@ -70,6 +70,12 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
     private static final int CLOSING = 5;
     private static final int CLOSED = 6;
 
+    /**
+     * {@code option strict-sni-host}: requests on a TLS-terminated connection must name the
+     * host the client sent as SNI, else 421. The core must know the option name to pass it on.
+     */
+    static final String STRICT_SNI_HOST = "strict-sni-host";
+
     /** Timer kinds. */
     private static final int T_REQUEST = 1;
     private static final int T_KEEP_ALIVE = 2;
@@ -90,6 +96,8 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
     private final boolean originalTo;
     private final boolean httpClose;
     private final boolean serverClose;
+    /** The SNI of the connection when {@code option strict-sni-host} is on and there is one; else null. */
+    private final String strictSni;
     /** Client side: head, keep-alive, body upload and tunnel inactivity. */
     private final Deadline front;
     /** Server side: {@code timeout server} while a response is awaited or read. */
@@ -142,6 +150,10 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
         this.originalTo = options.contains("originalto");
         this.httpClose = options.contains("httpclose");
         this.serverClose = options.contains("http-server-close") || httpClose;
+        // option strict-sni-host: on a connection whose TLS was terminated here, a request for a
+        // host other than the one the client named in its ClientHello is domain fronting (or a
+        // mistake): the certificate, and any rule on ssl_fc_sni, were chosen for another name.
+        this.strictSni = options.contains(STRICT_SNI_HOST) ? TlsConnection.sni(client, facts) : null;
         this.front = new Deadline(client.eventLoop(), this);
         this.server = new Deadline(client.eventLoop(), this);
         this.clientWrite = new Deadline(client.eventLoop(), this);
@@ -319,6 +331,15 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
             reject(400, counters.badRequest, hostProblem);
             return;
         }
+        if (strictSni != null) {
+            String host = h.get(HttpHeaderNames.HOST);
+            if (host != null && !TlsConnection.sameHost(host, strictSni)) {
+                // RFC 9110 section 15.5.20: not a host this connection can answer for.
+                reject(421, counters.misdirected, "Host '" + host + "' is not the TLS server name '" + strictSni
+                        + "' (option strict-sni-host)");
+                return;
+            }
+        }
 
         editor.target(h);
         requestFacts.reset(r.method().name(), r.uri(), editor);
@@ -443,17 +464,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
             // HTTP/1.0 closes by default; ask the server to keep the connection for reuse.
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
-        if (forwardFor) {
-            ForwardingHeaders.appendForwardedFor(h, ForwardingHeaders.addressText(facts.source().getAddress()));
-        }
-        if (forwarded) {
-            ForwardingHeaders.appendForwarded(h, facts.source().getAddress(), facts.tlsTerminated(),
-                    h.get(HttpHeaderNames.HOST));
-        }
-        if (originalTo) {
-            // HAProxy's option originalto: the address the client connected to, added as a field.
-            h.add(ForwardingHeaders.X_ORIGINAL_TO, ForwardingHeaders.addressText(facts.destination().getAddress()));
-        }
+        ForwardingHeaders.addForwarding(h, facts, forwardFor, forwarded, originalTo);
     }
 
     private void onRequestContent(HttpContent c) {

@@ -54,6 +54,15 @@ public final class HttpCounters {
     final LongAdder retried = new LongAdder();
     /** A router or plugin threw while routing a request: 500. */
     final LongAdder internalError = new LongAdder();
+    /**
+     * Requests for a host other than the TLS server name of their connection: 421 (an HTTP/2
+     * connection coalesced by the client, or {@code option strict-sni-host}).
+     */
+    final LongAdder misdirected = new LongAdder();
+    /** Client connections that negotiated HTTP/2 (ALPN h2). */
+    final LongAdder h2Connections = new LongAdder();
+    /** HTTP/2 streams opened by clients (each carries one request). */
+    final LongAdder h2Streams = new LongAdder();
 
     /** Any thread: a consistent-enough snapshot (each adder summed once), in a stable order. */
     public Map<String, Long> snapshot() {
@@ -79,6 +88,9 @@ public final class HttpCounters {
         m.put("server_connections_reused", serverConnectionsReused.sum());
         m.put("retried", retried.sum());
         m.put("internal_error", internalError.sum());
+        m.put("misdirected", misdirected.sum());
+        m.put("h2_connections", h2Connections.sum());
+        m.put("h2_streams", h2Streams.sum());
         return m;
     }
 }

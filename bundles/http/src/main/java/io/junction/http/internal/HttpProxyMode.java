@@ -8,6 +8,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.ssl.SslHandler;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.osgi.service.component.annotations.Activate;
@@ -31,6 +32,11 @@ import org.slf4j.LoggerFactory;
  * reading each side follows the writability of the other. Server connections are kept alive
  * and reused through one bounded {@link BackendPool} per event loop.
  *
+ * <p>A client whose TLS connection negotiated {@code h2} (ALPN, offered only when the bind
+ * writes {@code alpn h2,http/1.1}) gets HTTP/2 instead: see {@link H2Connection}; each stream is
+ * routed like an HTTP/1.1 request and forwarded over HTTP/1.1, and a stream for a host other
+ * than the connection's SNI is answered 421.
+ *
  * <p>Limits (component configuration {@code io.junction.http}, all optional):
  * <ul>
  *   <li>{@value #MAX_INITIAL_LINE} (default 8192): a request line beyond it gets 414. 8 KiB is
@@ -43,6 +49,9 @@ import org.slf4j.LoggerFactory;
  *       read buffer's worth; pieces are slices of what was read, never copies.</li>
  *   <li>{@value #MAX_IDLE_PER_SERVER} (default 16): idle server connections kept per server and
  *       event loop.</li>
+ *   <li>{@value #H2_MAX_CONCURRENT_STREAMS} (default 100): HTTP/2 streams a client may have open
+ *       at once on one connection (SETTINGS_MAX_CONCURRENT_STREAMS); HTTP/2 header lists are
+ *       bounded by {@value #MAX_HEADER_SIZE}.</li>
  * </ul>
  */
 @Component(service = ProxyMode.class, property = ProxyMode.MODES + "=http", configurationPid = "io.junction.http")
@@ -53,6 +62,13 @@ public final class HttpProxyMode implements ProxyMode {
     public static final String MAX_HEADER_SIZE = "max.header.size";
     public static final String MAX_CHUNK_SIZE = "max.chunk.size";
     public static final String MAX_IDLE_PER_SERVER = "max.idle.per.server";
+    public static final String H2_MAX_CONCURRENT_STREAMS = "h2.max.concurrent.streams";
+
+    /**
+     * Whether netty-codec-http2 can be loaded: the bundle imports it optionally, so that HTTP/1.x
+     * keeps working in a framework without it (HTTP/2 connections are then refused).
+     */
+    static final boolean H2_AVAILABLE = h2Available();
 
     static final String DECODER = "junction-http-decoder";
     static final String ENCODER = "junction-http-encoder";
@@ -63,6 +79,8 @@ public final class HttpProxyMode implements ProxyMode {
     private final HttpDecoderConfig requestConfig;
     private final HttpDecoderConfig responseConfig;
     private final int maxIdlePerServer;
+    private final int maxConcurrentStreams;
+    private final int maxHeaderListSize;
     private volatile boolean deactivated;
 
     /** SCR thread (or a test): reads the optional limits. */
@@ -72,6 +90,12 @@ public final class HttpProxyMode implements ProxyMode {
         int maxHeaders = intProperty(properties, MAX_HEADER_SIZE, 32768);
         int maxChunk = intProperty(properties, MAX_CHUNK_SIZE, 65536);
         this.maxIdlePerServer = intProperty(properties, MAX_IDLE_PER_SERVER, 16);
+        // 100 is what RFC 9113 section 6.5.2 recommends as the least and what nginx and
+        // HAProxy announce; every stream may hold a server connection, so it bounds those too.
+        this.maxConcurrentStreams = Math.max(1, intProperty(properties, H2_MAX_CONCURRENT_STREAMS, 100));
+        // HTTP/2 gets the same header budget as HTTP/1.x (SETTINGS_MAX_HEADER_LIST_SIZE counts
+        // the decoded fields plus 32 bytes each, RFC 9113 section 6.5.2: close enough).
+        this.maxHeaderListSize = maxHeaders;
         // Strict parsing (bare LF is an error), validated header names and values, no duplicate
         // Content-Length: the decoder rejects the classic smuggling shapes itself; what it lets
         // through, FrontRequestDecoder's scanner rejects.
@@ -108,7 +132,9 @@ public final class HttpProxyMode implements ProxyMode {
     /**
      * Event loop of {@code client}: installs the decoder, the encoder and the request handler at
      * the end of the client's pipeline (after any TLS handler a bind option added), then
-     * decodes {@code initial}, the bytes the core already read. Ownership of {@code initial}
+     * decodes {@code initial}, the bytes the core already read. When the TLS handler negotiated
+     * ALPN {@code h2}, installs the HTTP/2 codec and stream multiplexer instead
+     * ({@link H2Connection}); before the handshake completed, it waits for it. Ownership of {@code initial}
      * passes here; it is released (or decoded and its pieces forwarded) before this returns.
      * Never blocks, never throws for a bad request (those are answered on the connection).
      */
@@ -117,6 +143,32 @@ public final class HttpProxyMode implements ProxyMode {
         if (!client.isActive() || deactivated) {
             initial.release();
             client.close();
+            return;
+        }
+        SslHandler ssl = TlsConnection.ssl(client);
+        if (ssl != null && !ssl.handshakeFuture().isDone()) {
+            // The core hands over after the TLS gate; should a connection arrive earlier, the
+            // protocol is only known once the handshake chose it (no data can precede that).
+            ssl.handshakeFuture().addListener(f -> {
+                if (f.isSuccess()) {
+                    serve(client, initial, facts, router);
+                } else {
+                    initial.release();
+                    client.close();
+                }
+            });
+            return;
+        }
+        if (TlsConnection.H2.equals(TlsConnection.negotiatedProtocol(client, facts))) {
+            if (!H2_AVAILABLE) {
+                // ALPN chose h2 but netty-codec-http2 is not installed: nothing can speak it.
+                LOG.warn("{} {}: the client negotiated h2 but netty-codec-http2 is not installed; closing. "
+                        + "Install it, or remove h2 from the bind's alpn list.", router.frontend(), facts.source());
+                initial.release();
+                client.close();
+                return;
+            }
+            H2Connection.serve(this, client, initial, facts, router, maxConcurrentStreams, maxHeaderListSize);
             return;
         }
         FrontHandler handler = new FrontHandler(this, client, facts, router);
@@ -157,6 +209,15 @@ public final class HttpProxyMode implements ProxyMode {
             pool = pools.computeIfAbsent(loop, l -> new BackendPool(l, maxIdlePerServer));
         }
         return pool;
+    }
+
+    private static boolean h2Available() {
+        try {
+            Class.forName("io.netty.handler.codec.http2.Http2FrameCodec", false, HttpProxyMode.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
     }
 
     private static int intProperty(Map<String, Object> properties, String key, int fallback) {
