@@ -69,7 +69,10 @@ public final class ConfigCompiler {
 
     /** {@code option} names that the HTTP mode applies; kept per proxy and handed to the mode. */
     static final Set<String> HTTP_OPTIONS = Set.of("forwardfor", "forwarded", "http-server-close", "http-keep-alive",
-            "httpclose", "http-buffer-request", "originalto", "http-no-delay", "http-pretend-keepalive");
+            "httpclose", "http-buffer-request", "originalto", "http-no-delay", "http-pretend-keepalive",
+            // Junction's: answer 421 when a terminated connection's Host differs from its SNI
+            // (domain fronting; see docs/tls.md).
+            "strict-sni-host");
 
     /** Default of {@code global maxconn}: bounded, as every limit here. */
     static final int DEFAULT_MAXCONN = 10_000;
