@@ -237,8 +237,12 @@ public final class Router implements RouterAdmin {
                 report.add(problem.toString());
             }
             if (compiled.hasErrors()) {
-                for (String line : report) {
-                    LOG.error("{}", line);
+                for (ConfigProblem problem : compiled.problems()) {
+                    if (problem.severity() == ConfigProblem.Severity.ERROR) {
+                        LOG.error("{}", problem);
+                    } else {
+                        LOG.warn("{}", problem);
+                    }
                 }
                 LOG.error("junction: configuration rejected ({}), {}", why,
                         running == null ? "nothing is served until it is fixed" : "the running configuration stays");
