@@ -54,6 +54,7 @@ public final class JunctionCore {
     static final String GRACE = "junction.shutdown.grace";
     static final String EXIT_CODE = "junction.check.exitcode";
     static final String PLUGIN_GRACE = "junction.plugin.grace";
+    static final String REMOVED_CLOSE = "junction.removed.close";
 
     private final PluginRegistry registry = new PluginRegistry();
 
@@ -88,6 +89,7 @@ public final class JunctionCore {
         }
         Router r = new Router(files, longProperty(POLL, 1000), longProperty(GRACE, 5000),
                 longProperty(PLUGIN_GRACE, Router.DEFAULT_PLUGIN_GRACE_MILLIS), () -> registry.snapshot(transport));
+        r.removedRouteClose(longProperty(REMOVED_CLOSE, -1));
         router = r;
         adminRegistration = context.registerService(RouterAdmin.class, r, null);
         // At boot, plugins at the same start level register a moment after us: compiling now

@@ -72,6 +72,8 @@ public final class Router implements RouterAdmin {
     /** The plugin snapshot the running configuration was compiled against. */
     private Plugins runningPlugins;
     private final long pluginGraceMillis;
+    /** junction.removed.close: -1 keep live connections of removed frontends; else close them after this long. */
+    private volatile long removedCloseMillis = -1;
     /** When keywords of the running plugins first went missing (System.nanoTime), or -1. */
     private long departedSince = -1;
     private ScheduledFuture<?> departureCheck;
@@ -103,6 +105,15 @@ public final class Router implements RouterAdmin {
         started = true;
         thread.execute(() -> reload("start"));
         thread.scheduleWithFixedDelay(this::poll, pollMillis, pollMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The policy for live connections of a frontend removed by a reload: {@code -1} (default)
+     * lets them run until they end (HAProxy's behaviour with a seamless reload); {@code N >= 0}
+     * closes them N ms after the reload.
+     */
+    public void removedRouteClose(long millis) {
+        this.removedCloseMillis = millis;
     }
 
     /** Any thread: the set of plugin services changed; recompile soon. */
@@ -266,6 +277,8 @@ public final class Router implements RouterAdmin {
             runningPlugins = p;
             generation++;
             health.update(compiled, p.transport() == null ? null : p.transport().workerGroup());
+            listeners.removedRoutes(frontendNames(compiled), removedCloseMillis, thread,
+                    () -> running == null ? java.util.Set.of() : frontendNames(running));
             states.keySet().retainAll(liveStateKeys(compiled));
             LOG.info("junction: configuration applied ({}): {} frontends, generation {}", why,
                     compiled.frontends().size(), generation);
@@ -321,6 +334,12 @@ public final class Router implements RouterAdmin {
     @Override
     public List<Path> configFiles() {
         return files;
+    }
+
+    private static java.util.Set<String> frontendNames(CompiledConfig compiled) {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        compiled.frontends().forEach(f -> names.add(f.name()));
+        return names;
     }
 
     private static java.util.Set<String> liveStateKeys(CompiledConfig compiled) {

@@ -23,6 +23,7 @@ public final class Counters {
     final LongAdder serverUnusable = new LongAdder();
     final LongAdder maxconnRefused = new LongAdder();
     final LongAdder idleTimeout = new LongAdder();
+    final LongAdder removedRouteClosed = new LongAdder();
     final LongAdder optionFailed = new LongAdder();
     final LongAdder pluginError = new LongAdder();
     final AtomicInteger live = new AtomicInteger();
@@ -51,6 +52,7 @@ public final class Counters {
         m.put("server_unusable", serverUnusable.sum());
         m.put("maxconn_refused", maxconnRefused.sum());
         m.put("idle_timeout", idleTimeout.sum());
+        m.put("removed_route_closed", removedRouteClosed.sum());
         m.put("option_failed", optionFailed.sum());
         m.put("plugin_error", pluginError.sum());
         m.put("live", (long) live.get());

@@ -195,6 +195,45 @@ public final class Listeners {
         ch.pipeline().addLast("junction", handler);
     }
 
+    /**
+     * Config thread, after a reload: the policy for live connections of frontends that the new
+     * configuration no longer has. They keep flowing until they end by default; with a
+     * {@code closeAfterMillis} of 0 or more they are closed that long after the reload (unless
+     * the frontend came back meanwhile).
+     *
+     * @param kept the frontend names of the configuration now running
+     * @return how many connections were scheduled to close
+     */
+    public int removedRoutes(java.util.Set<String> kept, long closeAfterMillis,
+            java.util.concurrent.ScheduledExecutorService scheduler, java.util.function.Supplier<java.util.Set<String>> current) {
+        if (closeAfterMillis < 0) {
+            return 0;
+        }
+        List<Channel> orphans = new ArrayList<>();
+        for (Channel ch : live) {
+            String frontend = ch.attr(FRONTEND).get();
+            if (frontend != null && !kept.contains(frontend)) {
+                orphans.add(ch);
+            }
+        }
+        if (!orphans.isEmpty()) {
+            LOG.info("junction: {} connections of removed frontends will be closed in {} ms (junction.removed.close)",
+                    orphans.size(), closeAfterMillis);
+            scheduler.schedule(() -> {
+                java.util.Set<String> now = current.get();
+                int closed = 0;
+                for (Channel ch : orphans) {
+                    if (ch.isActive() && !now.contains(ch.attr(FRONTEND).get())) {
+                        ch.close();
+                        closed++;
+                    }
+                }
+                counters.removedRouteClosed.add(closed);
+            }, closeAfterMillis, TimeUnit.MILLISECONDS);
+        }
+        return orphans.size();
+    }
+
     /** Admin thread: a bounded snapshot of the live connections. */
     public List<RouterAdmin.ConnectionInfo> connections(int limit) {
         List<RouterAdmin.ConnectionInfo> out = new ArrayList<>();
