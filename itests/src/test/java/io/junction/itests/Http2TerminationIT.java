@@ -60,6 +60,9 @@ public class Http2TerminationIT extends HttpItSupport {
                 fileBundle("netty-codec-http2"),
                 fileBundle("junction-http"),
                 fileBundle("junction-sniffer-http"),
+                fileBundle("bcprov"),
+                fileBundle("bcutil"),
+                fileBundle("bcpkix"),
                 fileBundle("junction-listener-tls"));
     }
 

@@ -61,6 +61,9 @@ public class TlsTerminationIT extends HttpItSupport {
                 fileBundle("netty-codec-haproxy"),
                 fileBundle("junction-matcher-net"),
                 fileBundle("junction-backend-proxy-protocol"),
+                fileBundle("bcprov"),
+                fileBundle("bcutil"),
+                fileBundle("bcpkix"),
                 fileBundle("junction-listener-tls"),
                 fileBundle("junction-backend-tls"));
     }
