@@ -148,15 +148,17 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Raise the descriptor limit: 10k idle client connections are 20k descriptors in the proxy.
-want_fds=$(( IDLE * 2 + 4096 ))
+# Raise the descriptor limit: every idle client connection is two descriptors in the proxy (the
+# client side and the server side), and HAProxy refuses to start when 2 x maxconn does not fit.
+want_fds=$(( IDLE * 2 + 2000 ))
 if (( $(ulimit -Hn) < want_fds )); then ulimit -Hn "$want_fds" 2>/dev/null || true; fi
 ulimit -Sn "$(ulimit -Hn)" 2>/dev/null || true
 if (( $(ulimit -n) < want_fds )); then
-  new_idle=$(( ($(ulimit -n) - 4096) / 2 ))
-  log "ulimit -n is $(ulimit -n): idle connections reduced from $IDLE to $new_idle"
+  new_idle=$(( ( ($(ulimit -n) - 2000) / 2 ) / 500 * 500 ))
+  log "ulimit -n is $(ulimit -n) and cannot be raised here: idle connections reduced from $IDLE to $new_idle"
   IDLE=$new_idle
 fi
+MAXCONN=$(( IDLE + 500 ))
 
 # Ports, all on 127.0.0.1.
 P_TLS=$((PORT_BASE + 443))        # proxy: TLS passthrough routed by SNI (the article's block)
@@ -200,10 +202,10 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 cat > "$TMP/nginx.conf" <<EOF
 # One worker: on a 2-core machine the backend must leave CPU to the proxy and the load generator.
 worker_processes 1;
-worker_rlimit_nofile $(( IDLE + 8192 ));
+worker_rlimit_nofile $(ulimit -n);
 pid $TMP/nginx.pid;
 error_log $TMP/nginx-error.log warn;
-events { worker_connections $(( IDLE + 4096 )); multi_accept on; }
+events { worker_connections $(( $(ulimit -n) - 100 )); multi_accept on; }
 http {
   access_log off;
   default_type application/octet-stream;
@@ -262,7 +264,7 @@ fi
 tcp_cfg() {
   cat <<EOF
 global
-    maxconn $(( IDLE + 5000 ))
+    maxconn $MAXCONN
 
 defaults
     mode tcp
