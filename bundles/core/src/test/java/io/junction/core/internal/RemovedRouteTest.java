@@ -124,6 +124,43 @@ class RemovedRouteTest {
     }
 
     @Test
+    void aRelayIdleInBothDirectionsIsClosedAnActiveOneIsNot() throws Exception {
+        int port = freePort();
+        Path file = dir.resolve("idle.cfg");
+        // timeout client 400ms, timeout server 30s: data either way keeps both alive, so the
+        // smaller limit closes an idle pair.
+        Files.writeString(file, "listen a\n bind 127.0.0.1:" + port + "\n timeout client 400ms\n timeout server 30s\n"
+                + " server s 127.0.0.1:" + echo.getLocalPort() + "\n");
+        Plugins p = plugins();
+        router = new Router(List.of(file), 50, 100, 100, () -> p);
+        router.start();
+        Socket client = null;
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (client == null) {
+            try {
+                client = new Socket(InetAddress.getLoopbackAddress(), port);
+            } catch (java.net.ConnectException notYet) {
+                if (System.nanoTime() > deadline) {
+                    throw notYet;
+                }
+                Thread.sleep(20);
+            }
+        }
+        try (Socket c = client) {
+            c.setSoTimeout(10_000);
+            // Active for three times the client timeout: one byte every 100 ms keeps it open.
+            for (int i = 0; i < 12; i++) {
+                c.getOutputStream().write('a' + i);
+                assertEquals('a' + i, c.getInputStream().read(), "still relayed while active (round " + i + ")");
+                Thread.sleep(100);
+            }
+            // Then silence: the router closes both sides.
+            assertEquals(-1, c.getInputStream().read(), "closed once idle");
+        }
+        assertEquals(1L, router.counters().get("idle_timeout"));
+    }
+
+    @Test
     void byDefaultTheyKeepFlowing() throws Exception {
         try (Socket client = connectThenRemoveFrontend(-1)) {
             Thread.sleep(300);

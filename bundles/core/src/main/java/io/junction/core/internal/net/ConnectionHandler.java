@@ -18,7 +18,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.ByteToMessageDecoder;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -47,6 +46,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements In
     private boolean clientInputShutdown;
     private ScheduledFuture<?> inspectTimer;
     private Channel outbound;
+    /** The relay at the head of the server channel's pipeline (server -> client). */
+    private Relay outboundRelay;
     /** Connect attempts after the first (for {@code retries}). */
     private int attempts;
     /** Options (PROXY header, TLS handshake) that must finish before rules are evaluated. */
@@ -294,7 +295,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements In
         client.config().setAutoRead(false);
         ChannelFuture future;
         try {
-            future = server.open(client.eventLoop(), new Relay(client, counters), facts);
+            outboundRelay = new Relay(client);
+            future = server.open(client.eventLoop(), outboundRelay, facts);
         } catch (RuntimeException e) {
             counters.optionFailed.increment();
             LOG.info("{} {}: cannot open the connection to {}: {}", routes.name(), facts.source(), server.id(),
@@ -353,11 +355,16 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements In
             return;
         }
         Timeouts timeouts = routes.timeouts();
-        out.pipeline().addFirst("idle", new IdleStateHandler(0, 0, timeouts.serverIdle(), TimeUnit.MILLISECONDS));
-        ctx.pipeline().addBefore(ctx.name(), "idle", new IdleStateHandler(0, 0, timeouts.clientIdle(), TimeUnit.MILLISECONDS));
+        // Data moving either way keeps both sides alive, so the first limit to expire is the
+        // smaller one: timeout tunnel when set, else min(timeout client, timeout server).
+        IdleWatch watch = new IdleWatch(client, out, Math.min(timeouts.clientIdle(), timeouts.serverIdle()), counters);
+        Relay inbound = new Relay(out);
+        inbound.watch(watch);
+        outboundRelay.watch(watch);
         ByteBuf replay = buffer;
         buffer = null;
-        ctx.pipeline().replace(this, "relay", new Relay(out, counters));
+        ctx.pipeline().replace(this, "relay", inbound);
+        watch.start();
         if (replay != null) {
             out.write(replay, out.voidPromise());
         }

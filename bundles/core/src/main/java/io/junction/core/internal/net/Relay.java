@@ -7,7 +7,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
-import io.netty.handler.timeout.IdleStateEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,15 +21,22 @@ final class Relay extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(Relay.class);
 
     private final Channel peer;
-    private final Counters counters;
+    private IdleWatch idle;
 
-    Relay(Channel peer, Counters counters) {
+    Relay(Channel peer) {
         this.peer = peer;
-        this.counters = counters;
+    }
+
+    /** Event loop, before relaying starts: the pair's inactivity watch. */
+    void watch(IdleWatch idle) {
+        this.idle = idle;
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (idle != null) {
+            idle.activity();
+        }
         peer.write(msg, peer.voidPromise());
         if (!peer.isWritable()) {
             ctx.channel().config().setAutoRead(false);
@@ -60,10 +66,6 @@ final class Relay extends ChannelInboundHandlerAdapter {
             if (ctx.channel() instanceof DuplexChannel self && self.isOutputShutdown()) {
                 closeBoth(ctx);
             }
-        } else if (evt instanceof IdleStateEvent) {
-            counters.idleTimeout.increment();
-            LOG.debug("{}: idle timeout, closing both sides", ctx.channel());
-            closeBoth(ctx);
         } else {
             ctx.fireUserEventTriggered(evt);
         }
