@@ -200,25 +200,33 @@ class ServerTlsTest {
                 .option(ChannelOption.AUTO_READ, false).handler(relay)
                 .connect(backend).sync().channel();
         try {
+            // The pipeline is inspected inside the same event-loop task: SslHandler reads on its own
+            // to drive the handshake, so a refused handshake may close the channel (and empty the
+            // pipeline) before a test thread could look at it.
             CompletableFuture<Throwable> applied = new CompletableFuture<>();
+            CompletableFuture<SslHandler> added = new CompletableFuture<>();
             ch.eventLoop().execute(() -> {
                 try {
                     for (ServerOption o : options) {
                         o.connected(ch, facts);
                     }
+                    added.complete(ch.pipeline().get(SslHandler.class));
+                    assertEquals(ServerTls.HANDLER, ch.pipeline().names().get(0));
                     applied.complete(null);
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | AssertionError e) {
                     ch.close();
                     applied.complete(e);
                 }
             });
             Throwable refused = applied.get(10, TimeUnit.SECONDS);
+            if (refused instanceof AssertionError wrongOrder) {
+                throw wrongOrder;
+            }
             if (refused != null) {
                 return new Outcome(ch, refused, null, null);
             }
-            SslHandler tls = ch.pipeline().get(SslHandler.class);
+            SslHandler tls = added.get(10, TimeUnit.SECONDS);
             assertNotNull(tls, "ssl adds an SslHandler");
-            assertEquals(ServerTls.HANDLER, ch.pipeline().names().get(0));
             ch.read();
             if (!tls.handshakeFuture().await(10, TimeUnit.SECONDS)) {
                 throw new AssertionError("handshake did not complete");
