@@ -30,6 +30,7 @@ JFR=0
 PERF=0
 OUT=""
 PROXIES="direct,haproxy,junction"
+ONLY=""             # --scenarios: a subset of the scenarios (for experiments; the docs need all)
 PORT_BASE="${BENCH_PORT_BASE:-23000}"
 
 usage() {
@@ -43,6 +44,8 @@ usage: bench/run.sh [options]
   --idle N           idle connections for the RSS measurement (default $IDLE)
   --rate R           requests/s of the fixed-rate latency scenario (default $RATE)
   --proxies LIST     subset of direct,haproxy,junction (default all)
+  --scenarios LIST   subset of $(echo tls_new tls_ka http_host bulk_tls bulk_tcp iperf_tcp h2_ka latency idle | tr ' ' ,)
+                     (default all; for experiments: a partial run never rewrites docs/benchmarks.md)
   --out FILE         markdown file to write the results into (default docs/benchmarks.md;
                      with --smoke a temporary file). An existing file keeps everything outside
                      its <!-- bench:begin --> / <!-- bench:end --> markers.
@@ -69,6 +72,7 @@ while [[ $# -gt 0 ]]; do
     --idle) IDLE="$2"; shift ;;
     --rate) RATE="$2"; shift ;;
     --proxies) PROXIES="$2"; shift ;;
+    --scenarios) ONLY="$2"; shift ;;
     --out) OUT="$2"; shift ;;
     --jfr) JFR=1 ;;
     --perf) PERF=1 ;;
@@ -465,6 +469,19 @@ scenario() { # name proxy seconds -> "ops unit secs p50 p99 errors"
   esac
 }
 SCENARIOS=(tls_new tls_ka http_host bulk_tls bulk_tcp iperf_tcp h2_ka latency)
+RUN_IDLE=1
+if [[ -n "$ONLY" ]]; then
+  IFS=',' read -r -a wanted <<<"$ONLY"
+  kept=()
+  RUN_IDLE=0
+  for w in "${wanted[@]}"; do
+    case " ${SCENARIOS[*]} idle " in
+      *" $w "*) if [[ "$w" == idle ]]; then RUN_IDLE=1; else kept+=("$w"); fi ;;
+      *) echo "bench/run.sh: unknown scenario $w" >&2; exit 2 ;;
+    esac
+  done
+  SCENARIOS=(${kept[@]+"${kept[@]}"})
+fi
 
 RESULTS="$TMP/results.tsv"
 printf 'round\tproxy\tscenario\tops\tunit\tseconds\tcpu_s\thwm_kb\tp50_us\tp99_us\terrors\tsys_s\n' > "$RESULTS"
@@ -559,11 +576,11 @@ for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
       jcmd "$PROXY_PID" JFR.start name=bench settings=profile \
         filename="$BENCH/target/jfr/junction-round$ROUND.jfr" >/dev/null 2>&1 || log "  JFR.start failed"
     fi
-    for s in "${SCENARIOS[@]}"; do measure "$proxy" "$s" "$DURATION"; done
+    for s in ${SCENARIOS[@]+"${SCENARIOS[@]}"}; do measure "$proxy" "$s" "$DURATION"; done
     if (( JFR )) && [[ "$proxy" == junction ]]; then
       jcmd "$PROXY_PID" JFR.stop name=bench >/dev/null 2>&1 || log "  JFR.stop failed"
     fi
-    idle_test "$proxy"
+    (( RUN_IDLE )) && idle_test "$proxy"
     stop_proxy
   done
 done
@@ -616,7 +633,7 @@ REPORT="$TMP/report.md"
 cat "$REPORT"
 
 if [[ -z "$OUT" ]]; then
-  if (( SMOKE || PERF )); then OUT="${TMPDIR:-/tmp}/junction-bench-smoke.md"; else OUT="$ROOT/docs/benchmarks.md"; fi
+  if (( SMOKE || PERF )) || [[ -n "$ONLY" ]]; then OUT="${TMPDIR:-/tmp}/junction-bench-smoke.md"; else OUT="$ROOT/docs/benchmarks.md"; fi
 fi
 if [[ -f "$OUT" ]] && grep -q '<!-- bench:begin -->' "$OUT" && grep -q '<!-- bench:end -->' "$OUT"; then
   awk -v report="$REPORT" '
