@@ -1359,8 +1359,12 @@ public final class ConfigCompiler {
             }
             throw missing("match method", method, bundle);
         }
-        Matcher matcher = factory.compile(method, fetch.fetch.type(), List.copyOf(patterns), ignoreCase, context(line));
-        return new Compiled(new Condition.Acl(text, fetch.fetch, matcher, fetch.snifferMask), fetch.snifferMask);
+        List<String> written = List.copyOf(patterns);
+        Matcher matcher = factory.compile(method, fetch.fetch.type(), written, ignoreCase, context(line));
+        // str is equality (with -i: ASCII letters folded, HAProxy manual 7.1.3): a run of such
+        // rules can be looked up by name (RuleList); the matcher still confirms every hit.
+        List<String> exact = method.equals("str") ? written : null;
+        return new Compiled(new Condition.Acl(text, fetch.fetch, matcher, fetch.snifferMask, exact), fetch.snifferMask);
     }
 
     private List<String> patternFile(ConfigLine line, String name) throws ConfigException {

@@ -32,8 +32,19 @@ public interface Condition {
      * One ACL: a fetch, a matcher, and the sniffers that could still produce the fetch's sample.
      * A missing sample is undecided while such a sniffer runs, false afterwards (a fetch that
      * fails matches nothing, as in HAProxy).
+     *
+     * @param exactPatterns the patterns as written when the match method is {@code str} (the
+     *        sample equals a pattern, {@code -i} folding letters), so that {@link RuleList} can
+     *        look a run of such rules up by name; null for any other method
      */
-    record Acl(String text, Fetch fetch, Matcher matcher, long snifferMask) implements Condition {
+    record Acl(String text, Fetch fetch, Matcher matcher, long snifferMask, List<String> exactPatterns)
+            implements Condition {
+
+        /** An ACL that no index may look up by name: its method is not known to be equality. */
+        public Acl(String text, Fetch fetch, Matcher matcher, long snifferMask) {
+            this(text, fetch, matcher, snifferMask, null);
+        }
+
         @Override
         public Tri eval(Inspection inspection) {
             Object sample = fetch.sample(inspection.facts());
