@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class BackendPool {
     private final String name;
     private final List<ServerTarget> servers;
-    private final Rule<ServerTarget>[] useServer;
+    /** The use-server rules, runs of exact-name rules precompiled into tables. */
+    private final RuleList<ServerTarget> useServer;
     /** Weighted round robin, precomputed: each server repeated weight/gcd times, interleaved. */
     private final ServerTarget[] rotation;
     /** Servers with weight > 0, for leastconn and source. */
@@ -27,9 +28,7 @@ public final class BackendPool {
             List<HttpRule> httpRules, java.util.Set<String> options, Balance balance, int retries, boolean redispatch) {
         this.name = name;
         this.servers = List.copyOf(servers);
-        @SuppressWarnings("unchecked")
-        Rule<ServerTarget>[] rules = useServer.toArray(new Rule[0]);
-        this.useServer = rules;
+        this.useServer = new RuleList<>(useServer);
         this.rotation = rotation(servers);
         this.weighted = servers.stream().filter(s -> s.weight() > 0).toArray(ServerTarget[]::new);
         this.timeouts = timeouts;
@@ -89,7 +88,12 @@ public final class BackendPool {
 
     /** For display: the use-server rules in order. */
     public List<Rule<ServerTarget>> useServerRules() {
-        return List.of(useServer);
+        return useServer.asList();
+    }
+
+    /** The compiled use-server rules (for tests: which of them a table looks up). */
+    public RuleList<ServerTarget> useServerLookup() {
+        return useServer;
     }
 
     public Timeouts timeouts() {
@@ -123,18 +127,16 @@ public final class BackendPool {
      * > 0, else {@code null} (no server: the connection is closed, 503 in HTTP mode).
      */
     public Object pick(Inspection inspection) {
-        for (Rule<ServerTarget> rule : useServer) {
-            Tri t = rule.condition().eval(inspection);
-            if (t == Tri.TRUE) {
-                if (rule.target().available() || rule.target().pendingReason() != null) {
-                    // A pending server is returned so that the connection is refused with the reason.
-                    return rule.target();
-                }
-                continue;
-            }
-            if (t == Tri.UNKNOWN) {
+        for (int i = useServer.first(inspection, 0); i != RuleList.NONE; i = useServer.first(inspection, i + 1)) {
+            if (i == RuleList.WAIT) {
                 return Decision.WAIT;
             }
+            ServerTarget target = useServer.target(i);
+            if (target.available() || target.pendingReason() != null) {
+                // A pending server is returned so that the connection is refused with the reason.
+                return target;
+            }
+            // Down: the rules after this one still apply, as in HAProxy.
         }
         return balance(inspection, null);
     }

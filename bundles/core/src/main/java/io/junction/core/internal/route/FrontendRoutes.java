@@ -27,7 +27,8 @@ public final class FrontendRoutes {
     private final List<BindSpec> binds;
     private final ConnectionRule[] connectionRules;
     private final ContentRule[] contentRules;
-    private final Rule<BackendPool>[] useBackend;
+    /** The use_backend rules, runs of exact-name rules precompiled into tables. */
+    private final RuleList<BackendPool> useBackend;
     private final BackendPool defaultBackend;
     private final Sniffer[] sniffers;
     private final String[] snifferNames;
@@ -48,9 +49,7 @@ public final class FrontendRoutes {
         this.binds = List.copyOf(binds);
         this.connectionRules = connectionRules.toArray(new ConnectionRule[0]);
         this.contentRules = contentRules.toArray(new ContentRule[0]);
-        @SuppressWarnings("unchecked")
-        Rule<BackendPool>[] rules = useBackend.toArray(new Rule[0]);
-        this.useBackend = rules;
+        this.useBackend = new RuleList<>(useBackend);
         this.defaultBackend = defaultBackend;
         this.sniffers = sniffers.toArray(new Sniffer[0]);
         this.snifferNames = snifferNames.toArray(new String[0]);
@@ -81,7 +80,7 @@ public final class FrontendRoutes {
         if (defaultBackend != null) {
             pools.add(defaultBackend);
         }
-        for (Rule<BackendPool> r : useBackend) {
+        for (Rule<BackendPool> r : useBackend.asList()) {
             if (!pools.contains(r.target())) {
                 pools.add(r.target());
             }
@@ -154,7 +153,12 @@ public final class FrontendRoutes {
 
     /** For display: the use_backend rules in order. */
     public List<Rule<BackendPool>> useBackendRules() {
-        return List.of(useBackend);
+        return useBackend.asList();
+    }
+
+    /** The compiled use_backend rules (for tests: which of them a table looks up). */
+    public RuleList<BackendPool> useBackendLookup() {
+        return useBackend;
     }
 
     public BackendPool defaultBackend() {
@@ -218,17 +222,11 @@ public final class FrontendRoutes {
 
     /** {@code use_backend} rules, then the default: a {@link BackendPool} or a {@link Decision}. */
     private Object chooseBackend(Inspection inspection) {
-        BackendPool backend = defaultBackend;
-        for (Rule<BackendPool> rule : useBackend) {
-            Tri t = rule.condition().eval(inspection);
-            if (t == Tri.UNKNOWN) {
-                return Decision.WAIT;
-            }
-            if (t == Tri.TRUE) {
-                backend = rule.target();
-                break;
-            }
+        int i = useBackend.first(inspection, 0);
+        if (i == RuleList.WAIT) {
+            return Decision.WAIT;
         }
+        BackendPool backend = i == RuleList.NONE ? defaultBackend : useBackend.target(i);
         return backend == null ? Decision.NO_SERVER : backend;
     }
 
