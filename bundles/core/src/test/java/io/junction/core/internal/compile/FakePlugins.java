@@ -66,31 +66,37 @@ public final class FakePlugins {
             if (!args.isEmpty()) {
                 throw new ConfigException(keyword + " takes no arguments");
             }
+            // One shared instance per keyword, as the real TLS sniffer's enum constants: rules on
+            // the same fetch can then share one sample (the core's exact-name index needs that).
             return switch (keyword) {
-                case "req.ssl_sni" -> new Fetch() {
-                    @Override
-                    public SampleType type() {
-                        return SampleType.STRING;
-                    }
-
-                    @Override
-                    public Object sample(Facts facts) {
-                        return facts.get(SNI);
-                    }
-                };
-                case "req.ssl_hello_type" -> new Fetch() {
-                    @Override
-                    public SampleType type() {
-                        return SampleType.INTEGER;
-                    }
-
-                    @Override
-                    public Object sample(Facts facts) {
-                        return facts.get(HELLO);
-                    }
-                };
+                case "req.ssl_sni" -> SNI_FETCH;
+                case "req.ssl_hello_type" -> HELLO_FETCH;
                 default -> throw new ConfigException("unknown " + keyword);
             };
+        }
+    };
+
+    static final Fetch SNI_FETCH = new Fetch() {
+        @Override
+        public SampleType type() {
+            return SampleType.STRING;
+        }
+
+        @Override
+        public Object sample(Facts facts) {
+            return facts.get(SNI);
+        }
+    };
+
+    static final Fetch HELLO_FETCH = new Fetch() {
+        @Override
+        public SampleType type() {
+            return SampleType.INTEGER;
+        }
+
+        @Override
+        public Object sample(Facts facts) {
+            return facts.get(HELLO);
         }
     };
 
