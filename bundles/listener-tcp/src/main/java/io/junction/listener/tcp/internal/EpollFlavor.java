@@ -11,6 +11,7 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.unix.UnixChannelOption;
 import java.net.StandardProtocolFamily;
 
 /** Linux epoll: native sockets of the requested family, IP_TRANSPARENT and IPV6_V6ONLY settable. */
@@ -51,6 +52,11 @@ final class EpollFlavor implements Flavor {
     @Override
     public ChannelOption<Boolean> ipTransparent() {
         return EpollChannelOption.IP_TRANSPARENT;
+    }
+
+    @Override
+    public ChannelOption<Boolean> reusePort() {
+        return UnixChannelOption.SO_REUSEPORT;
     }
 
     @Override

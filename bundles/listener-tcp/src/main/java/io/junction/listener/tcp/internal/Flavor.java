@@ -26,6 +26,12 @@ interface Flavor {
     /** The transport's IP_TRANSPARENT option, {@code null} when it has none. */
     ChannelOption<Boolean> ipTransparent();
 
+    /**
+     * The transport's SO_REUSEPORT option, {@code null} when it has none: with it, every worker
+     * loop listens on a socket of its own and accepts the connections it then serves.
+     */
+    ChannelOption<Boolean> reusePort();
+
     /** Whether a listening socket of this transport can be made IPv6-only (IPV6_V6ONLY). */
     boolean canSetV6Only();
 }

@@ -10,6 +10,7 @@ import io.netty.channel.uring.IoUringChannelOption;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
+import io.netty.channel.unix.UnixChannelOption;
 import java.net.StandardProtocolFamily;
 
 /**
@@ -48,6 +49,11 @@ final class IoUringFlavor implements Flavor {
     @Override
     public ChannelOption<Boolean> ipTransparent() {
         return IoUringChannelOption.IP_TRANSPARENT;
+    }
+
+    @Override
+    public ChannelOption<Boolean> reusePort() {
+        return UnixChannelOption.SO_REUSEPORT;
     }
 
     @Override

@@ -46,8 +46,9 @@ final class NettyTransport implements Transport {
         }
         this.kind = Objects.requireNonNull(kind, "kind");
         this.flavor = kind.newFlavor();
-        // One accept loop: accepting is cheap, and one listening socket is served by one loop
-        // anyway; more threads would sit idle.
+        // One accept loop for shared accept (NIO, or junction.accept=shared): one listening
+        // socket is served by one loop anyway; more threads would sit idle. Its thread starts
+        // only when a socket registers on it, so per-loop accept costs no idle thread.
         this.acceptGroup = new MultiThreadIoEventLoopGroup(1,
                 new DefaultThreadFactory("junction-accept-" + kind.configName(), true), flavor.ioHandlerFactory());
         this.workerGroup = new MultiThreadIoEventLoopGroup(workerThreads,
@@ -91,6 +92,11 @@ final class NettyTransport implements Transport {
     @Override
     public ChannelFactory<? extends Channel> socketChannelFactory(StandardProtocolFamily family) {
         return flavor.socketChannelFactory(Objects.requireNonNull(family, "family"));
+    }
+
+    /** Any thread: the transport's SO_REUSEPORT option, {@code null} on NIO. */
+    ChannelOption<Boolean> reusePort() {
+        return flavor.reusePort();
     }
 
     /** Any thread: the transport's IP_TRANSPARENT option, {@code null} on NIO. */

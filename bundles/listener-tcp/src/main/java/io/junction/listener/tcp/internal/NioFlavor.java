@@ -48,6 +48,12 @@ final class NioFlavor implements Flavor {
     }
 
     @Override
+    public ChannelOption<Boolean> reusePort() {
+        // Netty's NIO server channel has no SO_REUSEPORT; NIO keeps the one accept loop.
+        return null;
+    }
+
+    @Override
     public boolean canSetV6Only() {
         return false;
     }

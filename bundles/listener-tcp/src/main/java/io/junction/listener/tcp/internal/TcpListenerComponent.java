@@ -31,7 +31,9 @@ import org.slf4j.LoggerFactory;
  * <p>Settings, from the component configuration (PID {@value #PID}) first, else the framework
  * property of the same name: {@code junction.transport} = {@code auto} (default), {@code epoll},
  * {@code io_uring}, {@code nio}; {@code junction.threads} = worker event loops (default: the
- * number of processors). A changed configuration restarts the component, which closes every
+ * number of processors); {@code junction.accept} = {@code per-loop} (default: a listening socket
+ * per worker loop with SO_REUSEPORT, where the transport has it) or {@code shared} (one accept
+ * loop), see {@link AcceptMode}. A changed configuration restarts the component, which closes every
  * connection on the old event loops: the transport cannot change under live connections.
  */
 @Component(name = TcpListenerComponent.PID, immediate = true, service = {},
@@ -61,8 +63,13 @@ public final class TcpListenerComponent {
             LOG.warn("transport: {}; running nio", choice.reason());
         }
         int threads = threads(setting(config, context, THREADS));
+        AcceptMode accept = accept(setting(config, context, AcceptMode.SETTING));
         transport = new NettyTransport(choice.kind(), threads);
-        LOG.info("transport {} with {} worker threads ({})", transport.name(), threads, choice.reason());
+        if (accept == AcceptMode.PER_LOOP && transport.reusePort() == null) {
+            accept = AcceptMode.SHARED;
+        }
+        LOG.info("transport {} with {} worker threads ({}); accept {}", transport.name(), threads, choice.reason(),
+                accept.configName());
 
         Dictionary<String, Object> tp = new Hashtable<>();
         tp.put(Transport.NAME, transport.name());
@@ -72,7 +79,7 @@ public final class TcpListenerComponent {
         lp.put(ListenerFactory.TYPES, "tcp");
         lp.put(Transport.NAME, transport.name());
         registrations.add(context.registerService(ListenerFactory.class,
-                new TcpListenerFactory(transport, choice.reason()), lp));
+                new TcpListenerFactory(transport, choice.reason(), accept), lp));
 
         Dictionary<String, Object> bp = new Hashtable<>();
         bp.put(BindOptionProvider.KEYWORDS, TcpBindOptions.KEYWORDS.clone());
@@ -111,6 +118,16 @@ public final class TcpListenerComponent {
             return String.valueOf(v);
         }
         return context.getProperty(name);
+    }
+
+    /** Config time: the accept mode named, or per-loop (logged as an error) when the value is invalid. */
+    static AcceptMode accept(String value) {
+        try {
+            return AcceptMode.parse(value);
+        } catch (IllegalArgumentException e) {
+            LOG.error("{}; using per-loop", e.getMessage());
+            return AcceptMode.PER_LOOP;
+        }
     }
 
     /** Config time: a positive thread count, or the number of processors when unset or invalid. */

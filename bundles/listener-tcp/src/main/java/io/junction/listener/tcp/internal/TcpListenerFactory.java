@@ -6,13 +6,21 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.DefaultChannelPromise;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
 import io.netty.channel.unix.IntegerUnixChannelOption;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.PromiseCombiner;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,22 +46,34 @@ final class TcpListenerFactory implements ListenerFactory {
 
     private final NettyTransport transport;
     private final String transportReason;
+    private final boolean perLoopAccept;
 
     /**
      * @param transport the event loops and channel classes to use
      * @param transportReason why this transport runs, quoted when a bind needs another one
+     * @param accept how connections are accepted ({@link AcceptMode#PER_LOOP} needs a transport
+     *        with SO_REUSEPORT; others fall back to {@link AcceptMode#SHARED})
      */
-    TcpListenerFactory(NettyTransport transport, String transportReason) {
+    TcpListenerFactory(NettyTransport transport, String transportReason, AcceptMode accept) {
         this.transport = transport;
         this.transportReason = transportReason;
+        this.perLoopAccept = accept == AcceptMode.PER_LOOP;
     }
 
     /**
-     * Config time (the core's configuration thread); does not block. Registers a listening
-     * channel on the accept loop, sets its options there, binds it, and completes the returned
-     * future with that channel (or with the first failure, having closed the channel). Accepted
-     * channels run on the worker loops with {@link BindRequest#childHandler()}, TCP_NODELAY on
-     * unless the request says otherwise, and auto-read on. No buffers pass through here.
+     * Config time (the core's configuration thread); does not block. Opens the listening
+     * socket(s), sets their options, binds them, and completes the returned future with the
+     * first listening channel (or with the first failure, having closed every channel opened).
+     * Closing that channel closes the others too. Accepted channels get
+     * {@link BindRequest#childHandler()}, TCP_NODELAY on unless the request says otherwise, and
+     * auto-read on. No buffers pass through here.
+     *
+     * <p>How connections are accepted ({@link AcceptMode}): with {@code per-loop} (the default
+     * where the transport has SO_REUSEPORT) each worker loop has a listening socket of its own
+     * and serves the connections it accepts, so a new connection wakes one thread and crosses
+     * none: the kernel spreads connections over the sockets by a hash of their addresses, as it
+     * does for HAProxy's threads. With {@code shared} one accept loop owns the only socket and
+     * hands each connection to the next worker loop (a cross-thread wake-up per connection).
      *
      * <p>{@link BindRequest#v6only()} is honoured for {@code INET6} sockets: {@code true} or
      * {@code false} sets IPV6_V6ONLY; {@code null} leaves the socket dual stack, because both
@@ -64,10 +84,83 @@ final class TcpListenerFactory implements ListenerFactory {
      */
     @Override
     public ChannelFuture bind(BindRequest request) {
-        InetSocketAddress address = request.address();
+        List<EventLoop> loops = perLoopAccept ? workerLoops() : List.of();
+        if (loops.size() < 1) {
+            return bindOne(request, transport.acceptGroup(), transport.workerGroup(), request.address(), false);
+        }
+        EventLoop firstLoop = loops.get(0);
+        ChannelFuture first = bindOne(request, firstLoop, firstLoop, request.address(), true);
+        ChannelPromise all = new DefaultChannelPromise(first.channel(), firstLoop);
+        first.addListener(f -> {
+            if (!f.isSuccess()) {
+                all.setFailure(f.cause());
+                return;
+            }
+            // Port 0 is resolved by the first bind; the others join that port. The host address
+            // is the request's: io_uring reports an IPv4 bind on its dual-stack socket as mapped.
+            int port = ((InetSocketAddress) first.channel().localAddress()).getPort();
+            InetSocketAddress joined = new InetSocketAddress(request.address().getAddress(), port);
+            bindRest(request, loops, 1, joined, first.channel(), new ArrayList<>(loops.size() - 1), all);
+        });
+        return all;
+    }
+
+    /** The worker loops, in order; empty when the transport cannot share a port between sockets. */
+    private List<EventLoop> workerLoops() {
+        if (transport.reusePort() == null) {
+            return List.of();
+        }
+        List<EventLoop> loops = new ArrayList<>();
+        for (EventExecutor e : transport.workerGroup()) {
+            loops.add((EventLoop) e);
+        }
+        return loops;
+    }
+
+    /**
+     * Event loop of the first socket: binds the sockets of loops {@code index} and later one
+     * after the other at {@code address}; on the first failure closes all of them, else ties
+     * their lifetime to {@code first}'s.
+     */
+    private void bindRest(BindRequest request, List<EventLoop> loops, int index, InetSocketAddress address,
+            Channel first, List<Channel> others, ChannelPromise all) {
+        if (index == loops.size()) {
+            if (!first.isOpen()) {
+                // Closed while the others were binding (the listener was removed meanwhile).
+                others.forEach(Channel::close);
+                all.setFailure(new ChannelException("bind " + address + ": closed while binding"));
+                return;
+            }
+            first.pipeline().addFirst(CloseTogether.NAME, new CloseTogether(others));
+            all.setSuccess();
+            return;
+        }
+        EventLoop loop = loops.get(index);
+        ChannelFuture next = bindOne(request, loop, loop, address, true);
+        next.addListener(f -> {
+            if (!f.isSuccess()) {
+                first.close();
+                for (Channel other : others) {
+                    other.close();
+                }
+                all.setFailure(f.cause());
+                return;
+            }
+            others.add(next.channel());
+            bindRest(request, loops, index + 1, address, first, others, all);
+        });
+    }
+
+    /**
+     * Config time: one listening socket on {@code parent}, its connections on {@code children}.
+     *
+     * @param reusePort whether to set SO_REUSEPORT (per-loop accept)
+     */
+    private ChannelFuture bindOne(BindRequest request, EventLoopGroup parent, EventLoopGroup children,
+            InetSocketAddress address, boolean reusePort) {
         StandardProtocolFamily family = request.family();
         ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(transport.acceptGroup(), transport.workerGroup())
+                .group(parent, children)
                 .channelFactory(transport.serverChannelFactory(family))
                 .childOption(ChannelOption.TCP_NODELAY, Boolean.TRUE)
                 .childHandler(request.childHandler());
@@ -81,15 +174,18 @@ final class TcpListenerFactory implements ListenerFactory {
         if (registered.isDone() && !registered.isSuccess()) {
             return registered; // ServerBootstrap already closed the channel.
         }
-        // The accept group has one loop, so this is the loop the channel registers on; a failed
+        // The parent group has one loop, so this is the loop the channel registers on; a failed
         // registration cannot leave the promise without an executor.
-        ChannelPromise bound = new DefaultChannelPromise(channel, transport.acceptGroup().next());
+        ChannelPromise bound = new DefaultChannelPromise(channel, parent.next());
         registered.addListener(r -> {
             if (!r.isSuccess()) {
                 bound.setFailure(r.cause());
                 return;
             }
             try {
+                if (reusePort) {
+                    set(channel, address, transport.reusePort(), Boolean.TRUE);
+                }
                 applyOptions(channel, address, v6only, request.options());
             } catch (RuntimeException e) {
                 channel.close();
@@ -98,7 +194,8 @@ final class TcpListenerFactory implements ListenerFactory {
             }
             channel.bind(address).addListener(b -> {
                 if (b.isSuccess()) {
-                    LOG.debug("listening on {} ({}, v6only={})", address, transport.name(), v6only);
+                    LOG.debug("listening on {} ({}, v6only={}, reuseport={})", address, transport.name(), v6only,
+                            reusePort);
                     bound.setSuccess();
                 } else {
                     channel.close();
@@ -109,7 +206,34 @@ final class TcpListenerFactory implements ListenerFactory {
         return bound;
     }
 
-    /** Accept loop, before bind: SO_REUSEADDR, IPV6_V6ONLY, then the request's options. */
+    /**
+     * On the first listening socket of a per-loop address: closing it closes the others first,
+     * and its close completes only when all are closed, so that the core can rebind the port as
+     * soon as the channel it holds is closed (no old socket left in the port's SO_REUSEPORT
+     * group to take new connections).
+     */
+    static final class CloseTogether extends ChannelOutboundHandlerAdapter {
+        static final String NAME = "junction-close-together";
+        private final List<Channel> others;
+
+        CloseTogether(List<Channel> others) {
+            this.others = List.copyOf(others);
+        }
+
+        /** Event loop of the first socket; does not block. */
+        @Override
+        public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+            PromiseCombiner combiner = new PromiseCombiner(ctx.executor());
+            for (Channel other : others) {
+                combiner.add(other.close());
+            }
+            ChannelPromise othersClosed = ctx.newPromise();
+            combiner.finish(othersClosed);
+            othersClosed.addListener(f -> ctx.close(promise));
+        }
+    }
+
+    /** The listening socket's loop, before bind: SO_REUSEADDR, IPV6_V6ONLY, then the request's options. */
     private void applyOptions(Channel channel, InetSocketAddress address, Boolean v6only,
             Map<ChannelOption<?>, Object> options) {
         // SO_REUSEADDR: a restarted router rebinds at once even while old connections linger in

@@ -47,8 +47,12 @@ class TcpListenerFactoryTest {
     }
 
     private TcpListenerFactory factory(TransportKind kind) {
+        return factory(kind, AcceptMode.PER_LOOP);
+    }
+
+    private TcpListenerFactory factory(TransportKind kind, AcceptMode accept) {
         transport = new NettyTransport(kind, 2);
-        return new TcpListenerFactory(transport, "the test asked for " + kind.configName());
+        return new TcpListenerFactory(transport, "the test asked for " + kind.configName(), accept);
     }
 
     @AfterEach
@@ -260,5 +264,113 @@ class TcpListenerFactoryTest {
         Channel ch = bound(f);
         assertEquals(Boolean.TRUE, ch.config().getOption(transparent));
         assertEchoes(ip("127.0.0.1"), port(ch));
+    }
+
+    // ------------------------------------------------------------ how connections are accepted
+
+    /** Records, per accepted connection, whether the loop that accepted it also serves it. */
+    @ChannelHandler.Sharable
+    static final class LoopProbe extends ChannelInboundHandlerAdapter {
+        final java.util.Set<io.netty.channel.EventLoop> servingLoops = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        final java.util.Set<io.netty.channel.EventLoop> acceptingLoops = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        final java.util.concurrent.atomic.AtomicInteger crossed = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.CountDownLatch seen;
+
+        LoopProbe(int connections) {
+            seen = new java.util.concurrent.CountDownLatch(connections);
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            io.netty.channel.EventLoop serving = ctx.channel().eventLoop();
+            io.netty.channel.EventLoop accepting = ctx.channel().parent().eventLoop();
+            servingLoops.add(serving);
+            acceptingLoops.add(accepting);
+            if (serving != accepting) {
+                crossed.incrementAndGet();
+            }
+            ctx.close();
+            seen.countDown();
+        }
+    }
+
+    private static void connectMany(int port, int count) throws IOException {
+        for (int i = 0; i < count; i++) {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(ip("127.0.0.1"), port), WAIT_MILLIS);
+            }
+        }
+    }
+
+    /**
+     * Per-loop accept: each worker loop has its own socket; the kernel spreads the connections
+     * over them (64 connections all hashed onto one of two sockets: about 1 in 10^19), and a
+     * connection is served by the loop that accepted it.
+     */
+    @ParameterizedTest
+    @MethodSource("nativeKinds")
+    void perLoopAcceptServesEachConnectionOnTheLoopThatAcceptedIt(TransportKind kind) throws Exception {
+        LoopProbe probe = new LoopProbe(64);
+        Channel ch = bound(factory(kind, AcceptMode.PER_LOOP).bind(new BindRequest(
+                new InetSocketAddress(ip("127.0.0.1"), 0), StandardProtocolFamily.INET, probe)));
+        connectMany(port(ch), 64);
+        assertTrue(probe.seen.await(WAIT_MILLIS, TimeUnit.MILLISECONDS), "every connection accepted");
+        assertEquals(0, probe.crossed.get(), "no connection handed to another loop");
+        assertEquals(2, probe.acceptingLoops.size(), "both worker loops accept");
+        java.util.Set<Object> workers = new java.util.HashSet<>();
+        transport.workerGroup().forEach(workers::add);
+        assertEquals(workers, new java.util.HashSet<Object>(probe.servingLoops), "served on the worker loops");
+    }
+
+    /** Shared accept: one accept loop, connections handed to the worker loops. */
+    @ParameterizedTest
+    @MethodSource("kinds")
+    void sharedAcceptHandsConnectionsToTheWorkers(TransportKind kind) throws Exception {
+        LoopProbe probe = new LoopProbe(8);
+        Channel ch = bound(factory(kind, AcceptMode.SHARED).bind(new BindRequest(
+                new InetSocketAddress(ip("127.0.0.1"), 0), StandardProtocolFamily.INET, probe)));
+        connectMany(port(ch), 8);
+        assertTrue(probe.seen.await(WAIT_MILLIS, TimeUnit.MILLISECONDS), "every connection accepted");
+        assertEquals(java.util.Set.of(transport.acceptGroup().next()), probe.acceptingLoops);
+        assertEquals(8, probe.crossed.get());
+    }
+
+    /**
+     * Closing the channel the core holds closes every socket of the address before its close
+     * completes: the port is free for a socket without SO_REUSEPORT right away.
+     */
+    @ParameterizedTest
+    @MethodSource("nativeKinds")
+    void closingThePerLoopListenerFreesThePort(TransportKind kind) throws IOException {
+        Channel ch = bound(factory(kind, AcceptMode.PER_LOOP).bind(new BindRequest(
+                new InetSocketAddress(ip("127.0.0.1"), 0), StandardProtocolFamily.INET, Echo.INSTANCE)));
+        int port = port(ch);
+        assertEchoes(ip("127.0.0.1"), port);
+        assertTrue(ch.close().awaitUninterruptibly(WAIT_MILLIS));
+        try (ServerSocket again = new ServerSocket()) {
+            again.bind(new InetSocketAddress(ip("127.0.0.1"), port));
+        }
+    }
+
+    /** A per-loop bind on a port that a shared-accept listener holds fails and leaves nothing open. */
+    @ParameterizedTest
+    @MethodSource("nativeKinds")
+    void perLoopCannotJoinASocketWithoutReusePort(TransportKind kind) throws IOException {
+        TcpListenerFactory shared = factory(kind, AcceptMode.SHARED);
+        Channel held = bound(shared.bind(new BindRequest(new InetSocketAddress(ip("127.0.0.1"), 0),
+                StandardProtocolFamily.INET, Echo.INSTANCE)));
+        TcpListenerFactory perLoop = new TcpListenerFactory(transport, "test", AcceptMode.PER_LOOP);
+        assertNotNull(failed(perLoop.bind(new BindRequest(new InetSocketAddress(ip("127.0.0.1"), port(held)),
+                StandardProtocolFamily.INET, Echo.INSTANCE))));
+        assertEchoes(ip("127.0.0.1"), port(held));
+    }
+
+    @Test
+    void acceptModeNames() {
+        assertEquals(AcceptMode.PER_LOOP, AcceptMode.parse(null));
+        assertEquals(AcceptMode.PER_LOOP, AcceptMode.parse(" Per-Loop "));
+        assertEquals(AcceptMode.SHARED, AcceptMode.parse("shared"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> AcceptMode.parse("threads")).getMessage()
+                .contains("junction.accept='threads'"));
     }
 }
