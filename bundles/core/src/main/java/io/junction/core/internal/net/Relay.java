@@ -73,6 +73,9 @@ final class Relay extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (idle != null) {
+            idle.stop();
+        }
         if (peer.isActive()) {
             // Deliver what is already queued, then close: the other side sees the end in order.
             peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
