@@ -111,6 +111,8 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
     private int phase = IDLE;
     private boolean firstRequest = true;
     private boolean clientInputShut;
+    /** The decoder holds client bytes it may not decode yet; reading the client stopped for it. */
+    private boolean heldInput;
 
     // The current exchange; reset by onRequest.
     private HttpRequest request;
@@ -175,6 +177,13 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
         front.arm(T_REQUEST, router.timeout("http-request"));
     }
 
+    /** Event loop, from the decoder: client bytes wait for the current exchange; stop reading more. */
+    @Override
+    public void inputWhilePaused() {
+        heldInput = true;
+        client.config().setAutoRead(false);
+    }
+
     /** Event loop, from the decoder: the first byte of a later request ends the keep-alive wait. */
     @Override
     public void headStarted() {
@@ -223,10 +232,11 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
         if (phase == FORWARD && backend != null && !responseDone) {
             if (writable) {
                 server.arm(T_SERVER, router.timeout("server"));
-                backend.channel().read();
+                backend.channel().config().setAutoRead(true);
             } else if (responseStarted) {
                 // Not waiting for the server while the client does not read.
                 server.disarm();
+                backend.channel().config().setAutoRead(false);
             }
         } else if (phase == TUNNEL && backend != null) {
             backend.channel().config().setAutoRead(writable);
@@ -298,7 +308,9 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
 
     private void onRequest(HttpRequest r) {
         front.disarm();
-        client.config().setAutoRead(false);
+        // Reading the client goes on: the decoder is paused after this head, and more bytes make
+        // it call inputWhilePaused, which stops reading. Toggling auto-read off here and on again
+        // after the response cost two epoll_ctl calls per request.
         if (phase != IDLE) {
             // The decoder pauses after each request; a second head here is a bug, never forwarded.
             ReferenceCountUtil.release(r);
@@ -573,6 +585,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
             return;
         }
         front.arm(T_KEEP_ALIVE, router.timeout("http-keep-alive"));
+        heldInput = false;
         client.config().setAutoRead(true);
         decoder.resumeNext();
     }
@@ -664,9 +677,12 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
         }
         bc.flush();
         server.arm(T_SERVER, router.timeout("server"));
-        bc.read();
+        // The server is read continuously while the client takes what it gets (reading with
+        // auto-read off costs two epoll_ctl calls per response); the pool keeps it on too.
+        bc.config().setAutoRead(client.isWritable());
         if (!requestDone) {
             front.arm(T_CLIENT, router.timeout("client"));
+            heldInput = false;
             decoder.resumeBody();
         }
         updateClientRead();
@@ -820,8 +836,9 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
             return;
         }
         client.flush();
-        if (phase == FORWARD && !responseDone && client.isWritable()) {
-            b.channel().read();
+        if (phase == FORWARD && !responseDone && !client.isWritable()) {
+            // Backpressure: the client's outbound buffer is full; writability brings reading back.
+            b.channel().config().setAutoRead(false);
         }
     }
 
@@ -989,7 +1006,9 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
     private void updateClientRead() {
         boolean read = switch (phase) {
             case IDLE -> true;
-            case FORWARD -> !requestDone && backend != null && backend.channel().isWritable();
+            // Bytes after the request (pipelining) are held by the decoder, which reports them.
+            case CONNECTING -> !heldInput;
+            case FORWARD -> requestDone ? !heldInput : backend != null && backend.channel().isWritable();
             case TUNNEL -> backend != null && backend.channel().isWritable() && !clientInputShut;
             default -> false;
         };

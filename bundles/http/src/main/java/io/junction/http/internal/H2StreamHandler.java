@@ -411,6 +411,9 @@ final class H2StreamHandler extends ChannelInboundHandlerAdapter implements Back
         }
         bc.flush();
         server.arm(T_SERVER, conn.router.timeout("server"));
+        // A pooled connection may come from an HTTP/1.1 exchange, which reads continuously;
+        // streams read on demand (their flow control follows the h2 stream's writability).
+        bc.config().setAutoRead(false);
         bc.read();
         if (!requestDone) {
             upload.arm(T_CLIENT, conn.router.timeout("client"));

@@ -30,11 +30,22 @@ import org.junit.jupiter.params.provider.ValueSource;
 class FrontRequestDecoderTest {
 
     private int headStarts;
+    private int heldReports;
 
     private EmbeddedChannel channel() {
         HttpDecoderConfig config = new HttpDecoderConfig().setMaxInitialLineLength(8192).setMaxHeaderSize(32768)
                 .setStrictLineParsing(true).setValidateHeaders(true).setAllowDuplicateContentLengths(false);
-        return new EmbeddedChannel(new FrontRequestDecoder(config, () -> headStarts++));
+        return new EmbeddedChannel(new FrontRequestDecoder(config, new FrontRequestDecoder.Listener() {
+            @Override
+            public void headStarted() {
+                headStarts++;
+            }
+
+            @Override
+            public void inputWhilePaused() {
+                heldReports++;
+            }
+        }));
     }
 
     private static FrontRequestDecoder decoder(EmbeddedChannel ch) {
@@ -188,6 +199,29 @@ class FrontRequestDecoderTest {
         assertEquals("/i", ((HttpRequest) out.get(0)).uri());
         assertEquals(0, initial.refCnt());
         release(out);
+        assertFalse(ch.finish());
+    }
+
+    /**
+     * Bytes that arrive while a request is being served (pipelining) are reported, so that the
+     * handler stops reading the client: the decoder holds at most what was read until then.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {Integer.MAX_VALUE, 1, 50})
+    void bytesWhilePausedAreReportedAndHeldUntilResumed(int fragment) {
+        EmbeddedChannel ch = channel();
+        feed(ch, "GET /a HTTP/1.1\r\nHost: x\r\n\r\n", Integer.MAX_VALUE);
+        List<Object> first = drain(ch);
+        assertEquals(2, first.size(), "a GET's head and its empty end, then a pause: " + first);
+        assertEquals(0, heldReports, "nothing held yet");
+        feed(ch, "GET /b HTTP/1.1\r\nHost: x\r\n\r\n", fragment);
+        assertTrue(heldReports >= 1, "the pipelined request was reported");
+        assertTrue(drain(ch).isEmpty(), "and held while the first is served");
+        decoder(ch).resumeNext();
+        List<Object> second = drain(ch);
+        assertEquals("/b", ((HttpRequest) second.get(0)).uri());
+        release(first);
+        release(second);
         assertFalse(ch.finish());
     }
 }
