@@ -64,6 +64,7 @@ class DistributionIT {
             p.waitFor(30, TimeUnit.SECONDS);
         }
         backends.forEach(DemoServer::close);
+        LeakCheck.assertNoReports(tmp);
     }
 
     @Test
@@ -166,7 +167,7 @@ class DistributionIT {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         // Own TMPDIR: the instance's state directory and the check's scratch storage land here.
         pb.environment().put("TMPDIR", tmp.toString());
-        pb.environment().remove("JUNCTION_JAVA_OPTS");
+        LeakCheck.paranoid(pb);
         pb.directory(tmp.toFile());
         pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         return pb;

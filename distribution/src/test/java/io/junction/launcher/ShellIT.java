@@ -62,6 +62,7 @@ class ShellIT {
         for (AutoCloseable c : closeables) {
             c.close();
         }
+        LeakCheck.assertNoReports(tmp);
     }
 
     @Test
@@ -275,7 +276,7 @@ class ShellIT {
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("TMPDIR", tmp.toString());
-        pb.environment().remove("JUNCTION_JAVA_OPTS");
+        LeakCheck.paranoid(pb);
         pb.directory(tmp.toFile());
         pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         return pb;

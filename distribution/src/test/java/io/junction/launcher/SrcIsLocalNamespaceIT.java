@@ -91,6 +91,7 @@ class SrcIsLocalNamespaceIT {
                 Runtime.getRuntime().removeShutdownHook(cleanupHook);
             }
         }
+        LeakCheck.assertNoReports(tmp);
     }
 
     @Test
@@ -317,7 +318,7 @@ class SrcIsLocalNamespaceIT {
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("TMPDIR", tmp.toString());
-        pb.environment().remove("JUNCTION_JAVA_OPTS");
+        LeakCheck.paranoid(pb);
         pb.directory(tmp.toFile());
         pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         return pb.redirectErrorStream(true).redirectOutput(log.toFile()).start();

@@ -58,6 +58,7 @@ class TlsCertificateCheckIT {
             p.destroyForcibly();
             p.waitFor(30, TimeUnit.SECONDS);
         }
+        LeakCheck.assertNoReports(tmp);
     }
 
     @Test
@@ -176,7 +177,7 @@ class TlsCertificateCheckIT {
         Path err = Files.createTempFile(tmp, "err", ".txt");
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("TMPDIR", tmp.toString());
-        pb.environment().remove("JUNCTION_JAVA_OPTS");
+        LeakCheck.paranoid(pb);
         pb.directory(tmp.toFile());
         pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();

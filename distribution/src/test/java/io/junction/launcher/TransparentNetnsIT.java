@@ -156,6 +156,11 @@ class TransparentNetnsIT {
         for (Process p : List.copyOf(processes)) {
             stop(p);
         }
+        try {
+            LeakCheck.assertNoReports(tmp);
+        } catch (AssertionError leak) {
+            problems.add(leak.getMessage()); // reported after the namespaces are gone
+        }
         for (String ns : List.copyOf(namespaces)) {
             String problem = deleteNamespace(ns);
             if (problem != null) {
@@ -558,7 +563,7 @@ class TransparentNetnsIT {
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().put("PATH", PATH + ":" + pb.environment().getOrDefault("PATH", ""));
         pb.environment().put("LC_ALL", "C");
-        pb.environment().remove("JUNCTION_JAVA_OPTS");
+        LeakCheck.paranoid(pb);
         if (tmp != null) {
             pb.environment().put("TMPDIR", tmp.toString());
             pb.directory(tmp.toFile());
