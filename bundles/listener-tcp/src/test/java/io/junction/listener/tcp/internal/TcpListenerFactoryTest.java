@@ -15,6 +15,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -26,8 +27,13 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.StandardProtocolFamily;
 import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -271,19 +277,19 @@ class TcpListenerFactoryTest {
     /** Records, per accepted connection, whether the loop that accepted it also serves it. */
     @ChannelHandler.Sharable
     static final class LoopProbe extends ChannelInboundHandlerAdapter {
-        final java.util.Set<io.netty.channel.EventLoop> servingLoops = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        final java.util.Set<io.netty.channel.EventLoop> acceptingLoops = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        final java.util.concurrent.atomic.AtomicInteger crossed = new java.util.concurrent.atomic.AtomicInteger();
-        final java.util.concurrent.CountDownLatch seen;
+        final Set<EventLoop> servingLoops = ConcurrentHashMap.newKeySet();
+        final Set<EventLoop> acceptingLoops = ConcurrentHashMap.newKeySet();
+        final AtomicInteger crossed = new AtomicInteger();
+        final CountDownLatch seen;
 
         LoopProbe(int connections) {
-            seen = new java.util.concurrent.CountDownLatch(connections);
+            seen = new CountDownLatch(connections);
         }
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
-            io.netty.channel.EventLoop serving = ctx.channel().eventLoop();
-            io.netty.channel.EventLoop accepting = ctx.channel().parent().eventLoop();
+            EventLoop serving = ctx.channel().eventLoop();
+            EventLoop accepting = ctx.channel().parent().eventLoop();
             servingLoops.add(serving);
             acceptingLoops.add(accepting);
             if (serving != accepting) {
@@ -294,12 +300,18 @@ class TcpListenerFactoryTest {
         }
     }
 
-    private static void connectMany(int port, int count) throws IOException {
+    /** Binds 127.0.0.1 in {@code mode}, opens and closes {@code count} connections, waits for all. */
+    private LoopProbe acceptMany(TransportKind kind, AcceptMode mode, int count) throws Exception {
+        LoopProbe probe = new LoopProbe(count);
+        Channel ch = bound(factory(kind, mode).bind(new BindRequest(
+                new InetSocketAddress(ip("127.0.0.1"), 0), StandardProtocolFamily.INET, probe)));
         for (int i = 0; i < count; i++) {
             try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(ip("127.0.0.1"), port), WAIT_MILLIS);
+                s.connect(new InetSocketAddress(ip("127.0.0.1"), port(ch)), WAIT_MILLIS);
             }
         }
+        assertTrue(probe.seen.await(WAIT_MILLIS, TimeUnit.MILLISECONDS), "every connection accepted");
+        return probe;
     }
 
     /**
@@ -310,28 +322,20 @@ class TcpListenerFactoryTest {
     @ParameterizedTest
     @MethodSource("nativeKinds")
     void perLoopAcceptServesEachConnectionOnTheLoopThatAcceptedIt(TransportKind kind) throws Exception {
-        LoopProbe probe = new LoopProbe(64);
-        Channel ch = bound(factory(kind, AcceptMode.PER_LOOP).bind(new BindRequest(
-                new InetSocketAddress(ip("127.0.0.1"), 0), StandardProtocolFamily.INET, probe)));
-        connectMany(port(ch), 64);
-        assertTrue(probe.seen.await(WAIT_MILLIS, TimeUnit.MILLISECONDS), "every connection accepted");
+        LoopProbe probe = acceptMany(kind, AcceptMode.PER_LOOP, 64);
         assertEquals(0, probe.crossed.get(), "no connection handed to another loop");
         assertEquals(2, probe.acceptingLoops.size(), "both worker loops accept");
-        java.util.Set<Object> workers = new java.util.HashSet<>();
+        Set<Object> workers = new HashSet<>();
         transport.workerGroup().forEach(workers::add);
-        assertEquals(workers, new java.util.HashSet<Object>(probe.servingLoops), "served on the worker loops");
+        assertEquals(workers, new HashSet<Object>(probe.servingLoops), "served on the worker loops");
     }
 
     /** Shared accept: one accept loop, connections handed to the worker loops. */
     @ParameterizedTest
     @MethodSource("kinds")
     void sharedAcceptHandsConnectionsToTheWorkers(TransportKind kind) throws Exception {
-        LoopProbe probe = new LoopProbe(8);
-        Channel ch = bound(factory(kind, AcceptMode.SHARED).bind(new BindRequest(
-                new InetSocketAddress(ip("127.0.0.1"), 0), StandardProtocolFamily.INET, probe)));
-        connectMany(port(ch), 8);
-        assertTrue(probe.seen.await(WAIT_MILLIS, TimeUnit.MILLISECONDS), "every connection accepted");
-        assertEquals(java.util.Set.of(transport.acceptGroup().next()), probe.acceptingLoops);
+        LoopProbe probe = acceptMany(kind, AcceptMode.SHARED, 8);
+        assertEquals(Set.of(transport.acceptGroup().next()), probe.acceptingLoops);
         assertEquals(8, probe.crossed.get());
     }
 
