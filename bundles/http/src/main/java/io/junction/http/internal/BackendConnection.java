@@ -46,6 +46,9 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
     private Owner owner;
     private BackendPool pool;
     private ScheduledFuture<?> idleTimer;
+    /** When the current stay in the pool ends, and when the scheduled check runs (the loop ticker's scale). */
+    private long idleUntil;
+    private long idleCheckAt;
     private boolean inputShutdown;
 
     BackendConnection(String serverId, Owner owner) {
@@ -91,26 +94,56 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Event loop: parks the connection in {@code pool}; closed after {@code idleMillis}. */
+    /**
+     * Event loop: parks the connection in {@code pool}; closed after {@code idleMillis}. A check
+     * still scheduled from an earlier stay that runs no later than the new limit is kept (it
+     * re-schedules itself for the rest): a connection leaving and re-entering the pool for every
+     * request does not insert and remove a timer each time.
+     */
     void enterPool(BackendPool pool, long idleMillis) {
         this.owner = null;
         this.pool = pool;
-        idleTimer = channel.eventLoop().schedule(() -> {
-            idleTimer = null;
-            pool.remove(this);
-            channel.close();
-        }, idleMillis, TimeUnit.MILLISECONDS);
+        long now = channel.eventLoop().ticker().nanoTime();
+        idleUntil = now + TimeUnit.MILLISECONDS.toNanos(idleMillis);
+        if (idleTimer == null || idleCheckAt - idleUntil > 0) {
+            cancelIdleTimer();
+            scheduleIdleCheck(now);
+        }
         // Notice the server closing an idle connection (or talking out of turn) at once.
         channel.read();
     }
 
-    /** Event loop: taken from the pool for an exchange. */
-    void leavePool() {
-        pool = null;
+    private void scheduleIdleCheck(long now) {
+        idleCheckAt = idleUntil;
+        idleTimer = channel.eventLoop().schedule(this::idleCheck, idleUntil - now, TimeUnit.NANOSECONDS);
+    }
+
+    /** Event loop (scheduled): closes the connection if it is still parked past its limit. */
+    private void idleCheck() {
+        idleTimer = null;
+        BackendPool p = pool;
+        if (p == null) {
+            return; // in use (or closed): the next stay in a pool schedules again
+        }
+        long now = channel.eventLoop().ticker().nanoTime();
+        if (idleUntil - now > 0) {
+            scheduleIdleCheck(now);
+            return;
+        }
+        p.remove(this);
+        channel.close();
+    }
+
+    private void cancelIdleTimer() {
         if (idleTimer != null) {
             idleTimer.cancel(false);
             idleTimer = null;
         }
+    }
+
+    /** Event loop: taken from the pool for an exchange. The idle check stays scheduled (see {@link #enterPool}). */
+    void leavePool() {
+        pool = null;
     }
 
     /** Event loop, at registration: remembers the context and channel. */
@@ -173,6 +206,7 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         inputShutdown = true;
+        cancelIdleTimer();
         BackendPool p = pool;
         if (p != null) {
             leavePool();

@@ -156,9 +156,9 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
         // host other than the one the client named in its ClientHello is domain fronting (or a
         // mistake): the certificate, and any rule on ssl_fc_sni, were chosen for another name.
         this.strictSni = options.contains(STRICT_SNI_HOST) ? TlsConnection.sni(client, facts) : null;
-        this.front = new Deadline(client.eventLoop(), this);
-        this.server = new Deadline(client.eventLoop(), this);
-        this.clientWrite = new Deadline(client.eventLoop(), this);
+        this.front = Deadline.lazy(client.eventLoop(), this);
+        this.server = Deadline.lazy(client.eventLoop(), this);
+        this.clientWrite = Deadline.lazy(client.eventLoop(), this);
     }
 
     void codecs(FrontRequestDecoder decoder, FrontResponseEncoder encoder) {
@@ -279,13 +279,21 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
         }
     }
 
+    /** Event loop: taken out of the pipeline (the channel closing, or a test): no timer may keep this handler. */
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        front.stop();
+        server.stop();
+        clientWrite.stop();
+    }
+
     /** Event loop: the client is gone: timers stop, the server connection of an unfinished exchange closes, held request pieces are released. */
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         phase = CLOSED;
-        front.disarm();
-        server.disarm();
-        clientWrite.disarm();
+        front.stop();
+        server.stop();
+        clientWrite.stop();
         releasePending();
         BackendConnection b = backend;
         backend = null;
@@ -1044,9 +1052,9 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
 
     private void closeBoth() {
         phase = phase == CLOSED ? CLOSED : CLOSING;
-        front.disarm();
-        server.disarm();
-        clientWrite.disarm();
+        front.stop();
+        server.stop();
+        clientWrite.stop();
         releasePending();
         closeBackend();
         client.close();
