@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.junction.api.FactKey;
-import io.junction.api.Facts;
 import io.junction.core.internal.config.HaproxyConfigReader;
 import io.junction.core.internal.route.BackendPool;
 import io.junction.core.internal.route.CompiledConfig;
@@ -16,11 +14,9 @@ import io.junction.core.internal.route.Inspection;
 import io.junction.core.internal.route.Rule;
 import io.junction.core.internal.route.ServerTarget;
 import io.junction.core.internal.route.Tri;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -50,63 +46,6 @@ class ExactNameRoutingTest {
         CompiledConfig c = ConfigCompiler.compile(read.sections(), read.problems(), plugins);
         assertEquals(List.of(), c.problems(), cfg);
         return c;
-    }
-
-    /** A connection whose facts are set by hand. */
-    static final class Conn implements Inspection, Facts {
-        final Map<FactKey<?>, Object> facts = new HashMap<>();
-        long active;
-        boolean ended;
-
-        @Override
-        public Facts facts() {
-            return this;
-        }
-
-        @Override
-        public long activeSniffers() {
-            return active;
-        }
-
-        @Override
-        public boolean ended() {
-            return ended;
-        }
-
-        @Override
-        public InetSocketAddress source() {
-            return new InetSocketAddress("127.0.0.1", 40000);
-        }
-
-        @Override
-        public InetSocketAddress destination() {
-            return new InetSocketAddress("127.0.0.1", 443);
-        }
-
-        @Override
-        public void overrideAddresses(InetSocketAddress s, InetSocketAddress d) {
-        }
-
-        @Override
-        public boolean tlsTerminated() {
-            return false;
-        }
-
-        @Override
-        public boolean inspectionEnded() {
-            return ended;
-        }
-
-        @Override
-        @SuppressWarnings("unchecked")
-        public <T> T get(FactKey<T> key) {
-            return (T) facts.get(key);
-        }
-
-        @Override
-        public <T> void put(FactKey<T> key, T value) {
-            facts.put(key, value);
-        }
     }
 
     /** {@link FrontendRoutes#decide} as it was: every rule evaluated in order. */
@@ -245,7 +184,7 @@ class ExactNameRoutingTest {
                 for (ServerTarget s : servers) { // up or down, through the health checker's own path
                     s.state().record(rnd.nextInt(3) > 0, "test", 1, 1);
                 }
-                Conn conn = new Conn();
+                RoutingTest.Conn conn = new RoutingTest.Conn(fe);
                 if (rnd.nextInt(6) > 0) {
                     conn.put(FakePlugins.SNI, variant(rnd, rnd.nextInt(8) == 0 ? "other.example" : NAMES[rnd.nextInt(NAMES.length)]));
                     conn.put(FakePlugins.HELLO, 1L);
@@ -284,7 +223,7 @@ class ExactNameRoutingTest {
         BackendPool pool = fe.defaultBackend();
         assertEquals(501, pool.useServerLookup().indexedRules());
 
-        Conn conn = new Conn();
+        RoutingTest.Conn conn = new RoutingTest.Conn(fe);
         conn.active = fe.snifferBits()[0];
         assertSame(Decision.WAIT, fe.decide(conn), "no hello yet: the rules wait");
         conn.put(FakePlugins.HELLO, 1L);
