@@ -5,8 +5,12 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import java.util.Queue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -77,6 +81,28 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
     /** Event loop: the exchange is done with this connection; events go nowhere until reused. */
     void detach() {
         owner = null;
+    }
+
+    /**
+     * Event loop: writes and flushes a request head and what of its body arrived meanwhile
+     * ({@code pending}, drained; each piece is released by its write). When the request is
+     * complete but {@code pending} held no end (a retry: the original end went to the
+     * connection that failed), an empty end is written.
+     */
+    void writeRequest(HttpRequest head, Queue<HttpContent> pending, boolean requestDone) {
+        channel.write(head);
+        boolean wroteLast = false;
+        if (pending != null) {
+            HttpContent c;
+            while ((c = pending.poll()) != null) {
+                wroteLast |= c instanceof LastHttpContent;
+                channel.write(c);
+            }
+        }
+        if (requestDone && !wroteLast) {
+            channel.write(LastHttpContent.EMPTY_LAST_CONTENT);
+        }
+        channel.flush();
     }
 
     /** Event loop, once connected: puts the HTTP client codec in front of this handler. */

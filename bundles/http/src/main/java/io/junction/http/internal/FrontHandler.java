@@ -670,20 +670,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter
     /** Writes the head (and what of the request arrived meanwhile), then awaits the response. */
     private void sendHead() {
         Channel bc = backend.channel();
-        bc.write(request);
-        boolean wroteLast = false;
-        if (pending != null) {
-            HttpContent c;
-            while ((c = pending.poll()) != null) {
-                wroteLast |= c instanceof LastHttpContent;
-                bc.write(c);
-            }
-        }
-        if (requestDone && !wroteLast) {
-            // A retry: the original end of the request went to the connection that failed.
-            bc.write(LastHttpContent.EMPTY_LAST_CONTENT);
-        }
-        bc.flush();
+        backend.writeRequest(request, pending, requestDone);
         server.arm(T_SERVER, router.timeout("server"));
         // The server is read continuously while the client takes what it gets (reading with
         // auto-read off costs two epoll_ctl calls per response); the pool keeps it on too.

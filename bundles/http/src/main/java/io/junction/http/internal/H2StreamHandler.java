@@ -396,20 +396,7 @@ final class H2StreamHandler extends ChannelInboundHandlerAdapter implements Back
     /** Writes the head (and what of the request arrived meanwhile), then awaits the response. */
     private void sendHead() {
         Channel bc = backend.channel();
-        bc.write(request);
-        boolean wroteLast = false;
-        if (pending != null) {
-            HttpContent c;
-            while ((c = pending.poll()) != null) {
-                wroteLast |= c instanceof LastHttpContent;
-                bc.write(c);
-            }
-        }
-        if (requestDone && !wroteLast) {
-            // A retry: the original end of the request went to the connection that failed.
-            bc.write(LastHttpContent.EMPTY_LAST_CONTENT);
-        }
-        bc.flush();
+        backend.writeRequest(request, pending, requestDone);
         server.arm(T_SERVER, conn.router.timeout("server"));
         // A pooled connection may come from an HTTP/1.1 exchange, which reads continuously;
         // streams read on demand (their flow control follows the h2 stream's writability).
