@@ -3,6 +3,7 @@ package io.junction.backend.tls.internal;
 import io.junction.api.ConfigException;
 import io.junction.api.Facts;
 import io.junction.api.Fetch;
+import io.junction.tls.pem.Pem;
 import io.netty.channel.Channel;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.SslContext;

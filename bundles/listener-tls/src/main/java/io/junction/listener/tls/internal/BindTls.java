@@ -1,6 +1,7 @@
 package io.junction.listener.tls.internal;
 
 import io.junction.api.ConfigException;
+import io.junction.tls.pem.Pem;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;

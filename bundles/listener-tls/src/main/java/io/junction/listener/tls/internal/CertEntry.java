@@ -1,6 +1,7 @@
 package io.junction.listener.tls.internal;
 
 import io.junction.api.ConfigException;
+import io.junction.tls.pem.Pem;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PrivateKey;

@@ -1,4 +1,4 @@
-package io.junction.listener.tls.internal;
+package io.junction.tls.pem;
 
 import io.junction.api.ConfigException;
 import java.io.IOException;
@@ -49,24 +49,25 @@ import org.bouncycastle.util.io.pem.PemObjectParser;
  * count, one key per file, the curve of a SEC 1 key written without one, and refusing encrypted
  * keys with a hint (HAProxy asks for a pass phrase on a terminal, which a service cannot do).
  *
- * <p>This class exists, identical in purpose, in the listener-tls and backend-tls bundles:
- * bundles depend on the SPI only, never on each other.
+ * <p>One source for the listener-tls and backend-tls bundles, each of which embeds a private
+ * copy of this package (bnd {@code -conditionalpackage}): bundles depend on the SPI only, never
+ * on each other or on a shared library bundle at runtime.
  */
-final class Pem {
+public final class Pem {
 
     /**
      * Largest PEM file read: 4 MiB. A certificate chain with its key is a few KiB and the
      * system CA bundle (ca-certificates.crt) about 220 KiB; a bigger file is not what the
      * configuration meant (a log, a disk image) and is refused instead of read into memory.
      */
-    static final int MAX_FILE_BYTES = 4 * 1024 * 1024;
+    public static final int MAX_FILE_BYTES = 4 * 1024 * 1024;
 
     /** One PEM block: its label ({@code CERTIFICATE}, {@code PRIVATE KEY}) and its decoded DER bytes. */
-    record Block(String label, byte[] der) {
+    public record Block(String label, byte[] der) {
     }
 
     /** What one combined PEM file holds: certificates in file order and at most one key. */
-    record Contents(List<X509Certificate> certificates, PrivateKey key) {
+    public record Contents(List<X509Certificate> certificates, PrivateKey key) {
     }
 
     private static final String ENCRYPTED_HINT = " Junction cannot ask for a pass phrase: decrypt it,"
@@ -83,7 +84,7 @@ final class Pem {
      *         block, a block without its END line, an encrypted (RFC 1421 headers) block or a
      *         block that is not valid base64
      */
-    static List<Block> read(Path file) throws ConfigException {
+    public static List<Block> read(Path file) throws ConfigException {
         byte[] bytes;
         try {
             long size = Files.size(file);
@@ -125,7 +126,7 @@ final class Pem {
      *
      * @throws ConfigException naming the file when it holds no certificate or a broken one
      */
-    static List<X509Certificate> certificates(Path file) throws ConfigException {
+    public static List<X509Certificate> certificates(Path file) throws ConfigException {
         List<X509Certificate> certs = parse(file, read(file)).certificates();
         if (certs.isEmpty()) {
             throw new ConfigException(file + ": no CERTIFICATE in this PEM file");
@@ -138,7 +139,7 @@ final class Pem {
      * key. Blocks other than certificates and keys (EC PARAMETERS, DH PARAMETERS, which HAProxy
      * also accepts in a combined file) are skipped.
      */
-    static Contents parse(Path file, List<Block> blocks) throws ConfigException {
+    public static Contents parse(Path file, List<Block> blocks) throws ConfigException {
         return parse(file, blocks, List.of());
     }
 
@@ -146,7 +147,7 @@ final class Pem {
      * As {@link #parse(Path, List)}, with certificates from elsewhere (the PEM file a separate
      * {@code .key} file belongs to) that can name the curve of an EC key written without one.
      */
-    static Contents parse(Path file, List<Block> blocks, List<X509Certificate> hints) throws ConfigException {
+    public static Contents parse(Path file, List<Block> blocks, List<X509Certificate> hints) throws ConfigException {
         List<X509Certificate> certs = new ArrayList<>();
         PrivateKeyInfo keyInfo = null;
         JcaX509CertificateConverter certConverter = new JcaX509CertificateConverter();
@@ -244,7 +245,7 @@ final class Pem {
      * challenge and verifies it. Keys the check cannot exercise (no known signature algorithm)
      * are taken as matching; the TLS handshake would fail later for them.
      */
-    static boolean matches(PrivateKey key, X509Certificate certificate) {
+    public static boolean matches(PrivateKey key, X509Certificate certificate) {
         String algorithm = switch (key.getAlgorithm()) {
             case "RSA" -> "SHA256withRSA";
             case "EC" -> "SHA256withECDSA";
